@@ -1,0 +1,25 @@
+"""mypy_asyncres: resources that must be entered with `with` / `async with`.
+
+This is the entry module mypy loads (``plugins = ["mypy_asyncres"]``). mypy
+hashes this file and ``__version__`` to invalidate its caches, so the version
+lives here. Importing the package at runtime does not import mypy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mypy_asyncres.marks import must_enter as must_enter
+
+if TYPE_CHECKING:
+    from mypy.plugin import Plugin
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "must_enter", "plugin"]
+
+
+def plugin(version: str) -> type[Plugin]:
+    """mypy's plugin entry point; the mypy side is imported only here."""
+    from mypy_asyncres.entry import plugin_class
+
+    return plugin_class(version)

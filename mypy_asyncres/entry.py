@@ -1,0 +1,127 @@
+"""The plugin class: it only routes mypy's hook requests to the feature modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, final
+
+from mypy.nodes import MypyFile, SymbolNode, TypeInfo
+from mypy.options import Options
+from mypy.plugin import (
+    ClassDefContext,
+    FunctionContext,
+    MethodContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.plugins.default import DefaultPlugin
+from mypy.types import Type
+
+import mypy_asyncres
+from mypy_asyncres import errors
+from mypy_asyncres.catalogue import Catalogue, load_entries
+from mypy_asyncres.marking import check_decorator_application, mark_class
+from mypy_asyncres.names import MUST_ENTER
+from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
+from mypy_asyncres.verdict import CallChecker
+
+CallHook = Callable[[FunctionContext], Type]
+MethodHook = Callable[[MethodContext], Type]
+
+
+@final
+class AsyncResPlugin(Plugin):
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        # Our hook for a name hides mypy's own: delegate to it first.
+        self._default = DefaultPlugin(options)
+        entries, self._catalogue_digest = load_entries()
+        self._types = ResourceTypes(Catalogue(entries, self.lookup_fully_qualified, self._loaded_modules))
+        self._checker = CallChecker(self._types)
+
+    def _loaded_modules(self) -> dict[str, MypyFile]:
+        return self._modules or {}
+
+    def report_config_data(self, ctx: ReportConfigContext) -> Any:
+        return {"version": mypy_asyncres.__version__, "catalogue": self._catalogue_digest}
+
+    def get_class_decorator_hook_2(self, fullname: str) -> Callable[[ClassDefContext], bool] | None:
+        return mark_class if fullname in MUST_ENTER else None
+
+    def get_function_hook(self, fullname: str) -> CallHook | None:
+        if fullname in MUST_ENTER:
+            return check_decorator_application
+        producer = self._producer(fullname, is_method=False)
+        if producer is None:
+            return None
+        return partial(self._on_call, producer, self._default.get_function_hook(fullname))
+
+    def get_method_hook(self, fullname: str) -> MethodHook | None:
+        producer = self._producer(fullname, is_method=True)
+        if producer is None:
+            return None
+        return partial(self._on_call, producer, self._default.get_method_hook(fullname))
+
+    def _producer(self, fullname: str, is_method: bool) -> Producer | None:
+        """Whether calls of `fullname` can produce a resource; None leaves mypy's hook alone."""
+        found = self._callee(fullname, is_method)
+        if found is None:
+            return None
+        node, owner, defining_name = found
+        return classify_callee(node, owner, defining_name, self._types)
+
+    def _callee(
+        self, fullname: str, is_method: bool
+    ) -> tuple[SymbolNode, TypeInfo | MypyFile | None, str] | None:
+        """The callee's node, the class or module that defines it, and its defining name.
+
+        mypy names a method by the receiver's class, which may inherit it: look it
+        up through the MRO so marks and catalogue entries on a base class apply.
+        """
+        owner_name, _, member = fullname.rpartition(".")
+        if is_method:
+            if member.startswith("__") and member.endswith("__") and member != "__call__":
+                return None  # dunder methods (`__aenter__`, `__await__`, ...) create nothing
+            sym = self.lookup_fully_qualified(owner_name)
+            info = sym.node if sym is not None else None
+            if not isinstance(info, TypeInfo):
+                return None
+            defining = info.get_containing_type_info(member)
+            method = defining.names.get(member) if defining is not None else None
+            if defining is None or method is None or method.node is None:
+                return None
+            return method.node, defining, f"{defining.fullname}.{member}"
+        sym = self.lookup_fully_qualified(fullname)
+        if sym is None or sym.node is None:
+            return None
+        module = self._loaded_modules().get(owner_name)
+        owner: TypeInfo | MypyFile | None = module
+        node = sym.node
+        if not isinstance(node, TypeInfo) and module is None:
+            # A static or class method called through the class: `Cls.create()`.
+            owner_sym = self.lookup_fully_qualified(owner_name)
+            if owner_sym is not None and isinstance(owner_sym.node, TypeInfo):
+                owner = owner_sym.node
+        return node, owner, getattr(node, "fullname", fullname) or fullname
+
+    def _on_call(
+        self,
+        producer: Producer,
+        default_hook: Callable[[Any], Type] | None,
+        ctx: FunctionContext | MethodContext,
+    ) -> Type:
+        ret = default_hook(ctx) if default_hook is not None else ctx.default_return_type
+        try:
+            self._checker.check(ctx, producer, ret)
+        except Exception as exc:  # never turn a type-check into a crash
+            from mypy.version import __version__ as mypy_version
+
+            ctx.api.fail(
+                errors.internal_error(exc, mypy_version), ctx.context, code=errors.RESOURCE_INTERNAL
+            )
+        return ret
+
+
+def plugin_class(version: str) -> type[Plugin]:
+    return AsyncResPlugin

@@ -1,0 +1,87 @@
+"""Every error code of the plugin and the text of every message it prints."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mypy.errorcodes import ErrorCode
+
+RESOURCE_NOT_ENTERED: Final = ErrorCode(
+    "resource-not-entered",
+    "A resource is created but not entered with 'with' / 'async with'",
+    "General",
+)
+RESOURCE_MANUAL_CLOSE: Final = ErrorCode(
+    "resource-manual-close",
+    "A resource is bound, then released in the 'finally' of the next 'try'",
+    "General",
+    sub_code_of=RESOURCE_NOT_ENTERED,
+)
+RESOURCE_INVALID_MARK: Final = ErrorCode(
+    "resource-invalid-mark",
+    "@must_enter is applied to something that cannot be entered",
+    "General",
+)
+RESOURCE_INTERNAL: Final = ErrorCode(
+    "resource-internal",
+    "mypy_asyncres failed on this line (a bug in the plugin)",
+    "General",
+)
+
+
+def not_entered(resource: str, statement: str, how: str) -> str:
+    return f'{resource} must be entered with "{statement}", but it is {how}'
+
+
+def manual_close(resource: str, statement: str, name: str) -> str:
+    return (
+        f'{resource} bound to "{name}" is released in "finally" '
+        f'instead of being entered with "{statement}"'
+    )
+
+
+def use_statement_note(statement: str, name: str) -> str:
+    return f'Use "{statement} ... as {name}:" so that it is released on every path'
+
+
+# How a resource escapes, completing "..., but it is <how>".
+def bound_to(name: str) -> str:
+    return f'bound to "{name}"'
+
+
+def stored_in(target: str) -> str:
+    return f'stored in "{target}"'
+
+
+def passed_to(callee: str) -> str:
+    return f'passed to "{callee}"' if callee else "passed as an argument"
+
+
+def used_directly(attribute: str) -> str:
+    return f'used directly (".{attribute}")' if attribute else "called directly"
+
+
+def returned_from(function: str) -> str:
+    return f'returned from "{function}", whose declared return type is not a resource'
+
+
+DISCARDED: Final = "discarded"
+IN_CONTAINER: Final = "put in a container"
+YIELDED: Final = "yielded"
+IN_EXPRESSION: Final = "used in an expression"
+
+INVALID_CLASS_MARK: Final = (
+    '@must_enter class "{name}" is not a context manager: it needs "__enter__"/"__exit__" '
+    'or "__aenter__"/"__aexit__"'
+)
+INVALID_FUNCTION_MARK: Final = (
+    '@must_enter function "{name}" returns {type}, which is not a context manager'
+)
+NOT_A_DECORATOR: Final = "@must_enter must decorate a class or a function definition"
+
+
+def internal_error(exc: BaseException, mypy_version: str) -> str:
+    return (
+        f"mypy_asyncres failed here ({type(exc).__name__}: {exc}); this is a bug in "
+        f"mypy_asyncres, please report it with mypy {mypy_version}"
+    )

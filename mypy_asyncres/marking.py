@@ -1,0 +1,181 @@
+"""`@must_enter` on the mypy side: validating the decorator and keeping its marks.
+
+Class marks live in `TypeInfo.metadata`, which mypy's cache keeps. Function marks
+are read from the decorator list when the defining module was analysed in this run;
+mypy's cache drops decorator lists, so the mark is also recorded where the cache
+keeps it: the defining class's metadata for methods, and for module-level functions
+the metadata of a hidden, plugin-generated class in the module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mypy.nodes import (
+    GDEF,
+    Block,
+    ClassDef,
+    Decorator,
+    Expression,
+    FuncDef,
+    MypyFile,
+    OverloadedFuncDef,
+    RefExpr,
+    SymbolNode,
+    SymbolTable,
+    SymbolTableNode,
+    TypeInfo,
+)
+from mypy.plugin import ClassDefContext, FunctionContext
+from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
+
+from mypy_asyncres import errors
+from mypy_asyncres.names import COROUTINE, FUNCTION_MARKS_HOLDER, METADATA_KEY, MUST_ENTER
+
+
+def refers_to(expr: Expression, fullnames: frozenset[str]) -> bool:
+    """`@name` or `@name(...)`-free reference to one of fullnames."""
+    return isinstance(expr, RefExpr) and expr.fullname in fullnames
+
+
+def _own_metadata(info: TypeInfo) -> dict[str, Any]:
+    return info.metadata.setdefault(METADATA_KEY, {})
+
+
+def is_marked_class(info: TypeInfo) -> bool:
+    """Marked itself; subclasses are resources through their MRO (see resources.py)."""
+    return bool(info.metadata.get(METADATA_KEY, {}).get("must_enter"))
+
+
+def is_context_manager(info: TypeInfo) -> bool:
+    return (info.get("__enter__") is not None and info.get("__exit__") is not None) or (
+        info.get("__aenter__") is not None and info.get("__aexit__") is not None
+    )
+
+
+def mark_class(ctx: ClassDefContext) -> bool:
+    """The class-decorator hook for `@must_enter`.
+
+    mypy runs it after the semantic analysis of the whole SCC, so base classes are complete.
+    """
+    info = ctx.cls.info
+    if is_context_manager(info):
+        _own_metadata(info)["must_enter"] = True
+    else:
+        ctx.api.fail(
+            errors.INVALID_CLASS_MARK.format(name=info.name),
+            ctx.reason,
+            code=errors.RESOURCE_INVALID_MARK,
+        )
+    return True
+
+
+# ---- function marks ---------------------------------------------------------
+
+
+def _decorator_list(dec: Decorator) -> list[Expression]:
+    return dec.original_decorators or dec.decorators
+
+
+def _holder(module: MypyFile, create: bool) -> TypeInfo | None:
+    sym = module.names.get(FUNCTION_MARKS_HOLDER)
+    if sym is not None and isinstance(sym.node, TypeInfo):
+        return sym.node
+    if not create:
+        return None
+    defn = ClassDef(FUNCTION_MARKS_HOLDER, Block([]))
+    info = TypeInfo(SymbolTable(), defn, module.fullname)
+    defn.info = info
+    defn.fullname = info._fullname = f"{module.fullname}.{FUNCTION_MARKS_HOLDER}"
+    module.names[FUNCTION_MARKS_HOLDER] = SymbolTableNode(
+        GDEF, info, module_public=False, plugin_generated=True
+    )
+    return info
+
+
+def is_marked_callable(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> bool:
+    """Whether a function, method or overload is marked `@must_enter`.
+
+    owner is the class that defines the method or the module that defines the
+    function; it is where the mark is kept for calls that come from the cache.
+    """
+    if isinstance(node, OverloadedFuncDef):
+        items: list[SymbolNode] = list(node.items)
+        if node.impl is not None:
+            items.append(node.impl)
+        return any(is_marked_callable(item, owner) for item in items)
+    if not isinstance(node, (Decorator, FuncDef)):
+        return False
+    if isinstance(node, Decorator):
+        decorators = _decorator_list(node)
+        if decorators:
+            # Analysed in this run: the decorator list is the truth.
+            return any(refers_to(d, MUST_ENTER) for d in decorators)
+    if isinstance(owner, TypeInfo):
+        store = owner.metadata.get(METADATA_KEY, {})
+    elif isinstance(owner, MypyFile):
+        holder = _holder(owner, create=False)
+        store = holder.metadata.get(METADATA_KEY, {}) if holder is not None else {}
+    else:
+        return False
+    return node.name in store.get("functions", ())
+
+
+def _record_function_mark(dec: Decorator, modules: dict[str, MypyFile]) -> None:
+    func = dec.func
+    if func.info:  # FakeInfo (module-level function) is falsy
+        store = _own_metadata(func.info)
+    else:
+        module_name, _, _ = func.fullname.rpartition(".")
+        module = modules.get(module_name)
+        if module is None:
+            return  # a nested function: always analysed together with its callers
+        holder = _holder(module, create=True)
+        assert holder is not None
+        store = _own_metadata(holder)
+    names: list[str] = store.setdefault("functions", [])
+    if func.name not in names:
+        names.append(func.name)
+        names.sort()
+
+
+def _produced_type(signature: Type) -> Type | None:
+    """What calling a decorated function produces (a coroutine's result for `async def`)."""
+    proper = get_proper_type(signature)
+    if isinstance(proper, Overloaded):
+        proper = proper.items[0]
+    if not isinstance(proper, CallableType):
+        return None
+    ret = get_proper_type(proper.ret_type)
+    if isinstance(ret, Instance) and ret.type.fullname == COROUTINE and len(ret.args) == 3:
+        return ret.args[2]
+    return ret
+
+
+def _is_context_manager_type(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    if isinstance(proper, UnionType):
+        return all(_is_context_manager_type(item) for item in proper.items)
+    return isinstance(proper, Instance) and is_context_manager(proper.type)
+
+
+def check_decorator_application(ctx: FunctionContext) -> Type:
+    """The function hook for `must_enter(...)`: mypy applies decorators as calls."""
+    context = ctx.context
+    if isinstance(context, Decorator):
+        produced = _produced_type(ctx.arg_types[0][0]) if ctx.arg_types[0] else None
+        if produced is not None and not _is_context_manager_type(produced):
+            from mypy.messages import format_type
+
+            ctx.api.fail(
+                errors.INVALID_FUNCTION_MARK.format(
+                    name=context.func.name, type=format_type(produced, ctx.api.options)
+                ),
+                context,
+                code=errors.RESOURCE_INVALID_MARK,
+            )
+        else:
+            _record_function_mark(context, ctx.api.modules)  # type: ignore[attr-defined]
+    elif not isinstance(context, ClassDef):
+        ctx.api.fail(errors.NOT_A_DECORATOR, context, code=errors.RESOURCE_INVALID_MARK)
+    return ctx.default_return_type

@@ -1,0 +1,33 @@
+"""Names the plugin looks up or matches: fully-qualified mypy names and method names."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Key under which marks live in `TypeInfo.metadata` (it survives mypy's cache).
+METADATA_KEY: Final = "mypy_asyncres"
+# A hidden, plugin-generated class per module that records marked module-level
+# functions: a function's decorator list is empty when mypy loads it from cache.
+FUNCTION_MARKS_HOLDER: Final = "__mypy_asyncres_marks__"
+
+MUST_ENTER: Final = frozenset({"mypy_asyncres.must_enter", "mypy_asyncres.marks.must_enter"})
+
+CONTEXTMANAGER_DECORATORS: Final = frozenset(
+    {"contextlib.contextmanager", "contextlib.asynccontextmanager"}
+)
+# Declared return types that tell the caller "enter me".
+CONTEXT_MANAGER_PROTOCOLS: Final = frozenset(
+    {"contextlib.AbstractContextManager", "contextlib.AbstractAsyncContextManager"}
+)
+
+COROUTINE: Final = "typing.Coroutine"
+AWAITABLE: Final = "typing.Awaitable"
+
+# Methods in which creating a resource is the owner's business (it releases it on exit).
+ENTER_METHODS: Final = frozenset({"__enter__", "__aenter__"})
+# `stack.enter_context(res)`: the stack owns the resource (unittest spells it in camel case).
+STACK_METHODS: Final = frozenset(
+    {"enter_context", "enter_async_context", "enterContext", "enterAsyncContext"}
+)
+# Calls in a `finally` that release a resource bound just before the `try`.
+RELEASE_METHODS: Final = frozenset({"close", "aclose", "__exit__", "__aexit__"})

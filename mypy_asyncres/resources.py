@@ -1,0 +1,143 @@
+"""What is a resource: types, and callees whose calls produce one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import (
+    Decorator,
+    FuncDef,
+    MypyFile,
+    OverloadedFuncDef,
+    SymbolNode,
+    TypeInfo,
+)
+from mypy.types import (
+    CallableType,
+    Instance,
+    Overloaded,
+    Type,
+    TypeVarType,
+    UnionType,
+    get_proper_type,
+)
+
+from mypy_asyncres.catalogue import Catalogue
+from mypy_asyncres.marking import is_marked_class, is_marked_callable
+from mypy_asyncres.names import AWAITABLE, CONTEXT_MANAGER_PROTOCOLS, COROUTINE
+
+
+class ResourceTypes:
+    """Answers "is this type a resource?" from marks and the catalogue."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def is_resource_class(self, info: TypeInfo) -> bool:
+        return any(
+            is_marked_class(base) or self.catalogue.is_class(base.fullname) for base in info.mro
+        )
+
+    def resource_in(self, typ: Type) -> Instance | None:
+        """The resource `typ` is, or holds as a Union / Optional member."""
+        proper = get_proper_type(typ)
+        if isinstance(proper, Instance):
+            return proper if self.is_resource_class(proper.type) else None
+        if isinstance(proper, UnionType):
+            for item in proper.items:
+                found = self.resource_in(item)
+                if found is not None:
+                    return found
+        return None
+
+    def declares_resource(self, typ: Type, *, enter_protocols: bool = False) -> bool:
+        """Whether a declared type is a resource, directly or as an awaitable's result.
+
+        A type variable is not: a callee declared to return `T` hands back what it
+        was given (a borrowed object), it does not create one.
+        """
+        proper = get_proper_type(typ)
+        if isinstance(proper, UnionType):
+            return any(self.declares_resource(t, enter_protocols=enter_protocols) for t in proper.items)
+        if not isinstance(proper, Instance):
+            return False
+        if self.is_resource_class(proper.type):
+            return True
+        if enter_protocols and proper.type.fullname in CONTEXT_MANAGER_PROTOCOLS:
+            return True
+        result = await_result(proper)
+        return result is not None and self.declares_resource(result, enter_protocols=enter_protocols)
+
+
+def await_result(typ: Type) -> Type | None:
+    """What `await` on a value of this type gives, or None if it is not awaitable."""
+    proper = get_proper_type(typ)
+    if not isinstance(proper, Instance):
+        return None
+    if proper.type.fullname == COROUTINE and len(proper.args) == 3:
+        return proper.args[2]
+    for base in proper.type.mro:
+        if base.fullname == AWAITABLE:
+            mapped = map_instance_to_supertype(proper, base)
+            return mapped.args[0] if mapped.args else None
+    return None
+
+
+@dataclass(frozen=True)
+class Producer:
+    """A callee whose calls may produce a resource.
+
+    always: every call produces one, whatever its type (a marked or catalogued
+    callable); otherwise the call's inferred type decides.
+    """
+
+    fullname: str
+    always: bool
+
+
+def _signatures(node: SymbolNode) -> list[CallableType]:
+    typ: Type | None = None
+    if isinstance(node, Decorator):
+        typ = node.var.type or node.func.type
+    elif isinstance(node, (FuncDef, OverloadedFuncDef)):
+        typ = node.type
+    proper = get_proper_type(typ) if typ is not None else None
+    if isinstance(proper, CallableType):
+        return [proper]
+    if isinstance(proper, Overloaded):
+        return list(proper.items)
+    return []
+
+
+def _is_classmethod(node: SymbolNode) -> bool:
+    if isinstance(node, Decorator):
+        return node.func.is_class
+    if isinstance(node, (FuncDef, OverloadedFuncDef)):
+        return node.is_class
+    return False
+
+
+def classify_callee(
+    node: SymbolNode,
+    owner: TypeInfo | MypyFile | None,
+    fullname: str,
+    types: ResourceTypes,
+) -> Producer | None:
+    """Whether calls of this callee can produce a resource (decided once per callee name)."""
+    if isinstance(node, TypeInfo):
+        return Producer(fullname, always=False) if types.is_resource_class(node) else None
+    if not isinstance(node, (Decorator, FuncDef, OverloadedFuncDef)):
+        return None
+    if is_marked_callable(node, owner) or types.catalogue.is_callable(fullname):
+        return Producer(fullname, always=True)
+    for sig in _signatures(node):
+        ret = get_proper_type(sig.ret_type)
+        if isinstance(ret, TypeVarType):
+            # `def create(cls) -> Self`: an alternative constructor creates a new object.
+            if _is_classmethod(node) and types.declares_resource(ret.upper_bound):
+                return Producer(fullname, always=False)
+            continue
+        if types.declares_resource(ret):
+            return Producer(fullname, always=False)
+    return None

@@ -1,0 +1,459 @@
+"""Where a call sits: the syntactic facts mypy does not give plugins.
+
+A call hook sees the call, not whether it is a `with` item, returned, bound or
+passed on. This module walks a module's tree once and records, for every call,
+the place its value goes. It dispatches on node classes itself: compiled mypy
+refuses interpreted subclasses of its visitor classes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from mypy.nodes import (
+    AssertStmt,
+    AssertTypeExpr,
+    AssignmentExpr,
+    AssignmentStmt,
+    AwaitExpr,
+    Block,
+    CallExpr,
+    CastExpr,
+    ClassDef,
+    ComparisonExpr,
+    ConditionalExpr,
+    Decorator,
+    DelStmt,
+    DictExpr,
+    DictionaryComprehension,
+    Expression,
+    ExpressionStmt,
+    ForStmt,
+    FuncDef,
+    FuncItem,
+    GeneratorExpr,
+    IfStmt,
+    IndexExpr,
+    LambdaExpr,
+    ListComprehension,
+    ListExpr,
+    MatchStmt,
+    MemberExpr,
+    MypyFile,
+    NameExpr,
+    OperatorAssignmentStmt,
+    OpExpr,
+    OverloadedFuncDef,
+    RaiseStmt,
+    RefExpr,
+    ReturnStmt,
+    SetComprehension,
+    SetExpr,
+    SliceExpr,
+    StarExpr,
+    Statement,
+    TryStmt,
+    TupleExpr,
+    UnaryExpr,
+    WhileStmt,
+    WithStmt,
+    YieldExpr,
+    YieldFromExpr,
+)
+
+from mypy_asyncres.names import (
+    CONTEXTMANAGER_DECORATORS,
+    ENTER_METHODS,
+    MUST_ENTER,
+    RELEASE_METHODS,
+    STACK_METHODS,
+)
+
+
+class Kind(enum.Enum):
+    WITH = "with item"
+    STACK = "passed to an exit stack"
+    AWAITED = "awaited"  # the call's own value; the await expression has its own site
+    RETURNED = "returned"
+    BOUND = "bound to a name"
+    BOUND_THEN_WITH = "bound, then entered"
+    BOUND_THEN_STACK = "bound, then passed to an exit stack"
+    BOUND_THEN_RETURNED = "bound, then returned"
+    BOUND_THEN_FINALLY = "bound, then released in a finally"
+    STORED = "stored in an attribute or item"
+    DISCARDED = "discarded"
+    PASSED = "passed as an argument"
+    CONTAINER = "put in a container"
+    CHAINED = "used directly"
+    YIELDED = "yielded"
+    EXPRESSION = "used in an expression"
+
+
+@dataclass(frozen=True)
+class Function:
+    """The function a call sits in, with the facts the verdict needs."""
+
+    node: FuncItem
+    name: str
+    is_lambda: bool
+    is_enter_method: bool  # __enter__ / __aenter__
+    is_context_manager_body: bool  # @contextmanager / @asynccontextmanager
+    is_marked: bool  # @must_enter factory
+
+
+@dataclass(frozen=True)
+class Site:
+    kind: Kind
+    detail: str = ""  # the name bound to, the callee passed to, the attribute used, ...
+    function: Function | None = None
+
+
+@dataclass(frozen=True)
+class CallSite:
+    call: CallExpr
+    site: Site
+    awaited: Site | None  # the site of `await call`, when the call is awaited directly
+
+
+def _describe(expr: Expression) -> str:
+    """A short source-like rendering of a target or callee: `self.session`, `f`."""
+    if isinstance(expr, NameExpr):
+        return expr.name
+    if isinstance(expr, MemberExpr):
+        inner = _describe(expr.expr)
+        return f"{inner}.{expr.name}" if inner else expr.name
+    if isinstance(expr, IndexExpr):
+        inner = _describe(expr.base)
+        return f"{inner}[...]" if inner else ""
+    return ""
+
+
+def _is_name(expr: Expression | None, name: str) -> bool:
+    return isinstance(expr, NameExpr) and expr.name == name
+
+
+def _stack_call(expr: Expression) -> CallExpr | None:
+    """`stack.enter_context(x)` or `await stack.enter_async_context(x)`."""
+    if isinstance(expr, AwaitExpr):
+        expr = expr.expr
+    if (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, MemberExpr)
+        and expr.callee.name in STACK_METHODS
+        and expr.args
+    ):
+        return expr
+    return None
+
+
+def _releases(body: list[Statement], name: str) -> bool:
+    """Whether these statements call `name.close()` / `aclose` / `__exit__` / `__aexit__`."""
+    for stmt in body:
+        if isinstance(stmt, ExpressionStmt):
+            expr = stmt.expr.expr if isinstance(stmt.expr, AwaitExpr) else stmt.expr
+            if (
+                isinstance(expr, CallExpr)
+                and isinstance(expr.callee, MemberExpr)
+                and expr.callee.name in RELEASE_METHODS
+                and _is_name(expr.callee.expr, name)
+            ):
+                return True
+        elif isinstance(stmt, IfStmt):
+            if any(_releases(b.body, name) for b in stmt.body) or (
+                stmt.else_body is not None and _releases(stmt.else_body.body, name)
+            ):
+                return True
+        elif isinstance(stmt, (TryStmt, WithStmt)) and _releases(stmt.body.body, name):
+            return True
+    return False
+
+
+def _follow_up(name: str, following: Statement | None) -> Kind:
+    """What the statement right after `name = <call>` does with name."""
+    if isinstance(following, WithStmt) and any(_is_name(e, name) for e in following.expr):
+        return Kind.BOUND_THEN_WITH
+    if isinstance(following, ReturnStmt) and _is_name(following.expr, name):
+        return Kind.BOUND_THEN_RETURNED
+    if isinstance(following, ExpressionStmt):
+        value: Expression | None = following.expr
+    elif isinstance(following, AssignmentStmt):
+        value = following.rvalue
+    else:
+        value = None
+    if value is not None:
+        stack_call = _stack_call(value)
+        if stack_call is not None and _is_name(stack_call.args[0], name):
+            return Kind.BOUND_THEN_STACK
+    if (
+        isinstance(following, TryStmt)
+        and following.finally_body is not None
+        and _releases(following.finally_body.body, name)
+    ):
+        return Kind.BOUND_THEN_FINALLY
+    return Kind.BOUND
+
+
+# Kinds whose value is handed on unchanged by a transparent wrapper (`a or b`,
+# `x if c else y`, `cast(T, x)`, `(n := x)`).
+_HANDED_ON = frozenset({Kind.WITH, Kind.STACK, Kind.RETURNED})
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.calls: dict[int, CallSite] = {}
+        self.function: Function | None = None
+
+    # ---- statements --------------------------------------------------------
+
+    def block(self, body: list[Statement]) -> None:
+        last = len(body) - 1
+        for i, stmt in enumerate(body):
+            self.statement(stmt, body[i + 1] if i < last else None)
+
+    def statement(self, s: Statement, following: Statement | None) -> None:
+        if isinstance(s, ExpressionStmt):
+            self.expr(s.expr, Site(Kind.DISCARDED, "", self.function))
+        elif isinstance(s, AssignmentStmt):
+            self.assignment(s, following)
+        elif isinstance(s, OperatorAssignmentStmt):
+            self.expr(s.rvalue, self.site(Kind.EXPRESSION))
+            self.expr(s.lvalue, self.site(Kind.EXPRESSION))
+        elif isinstance(s, ReturnStmt):
+            if s.expr is not None:
+                self.expr(s.expr, self.site(Kind.RETURNED))
+        elif isinstance(s, WithStmt):
+            for item, target in zip(s.expr, s.target):
+                self.expr(item, self.site(Kind.WITH))
+                if target is not None:
+                    self.expr(target, self.site(Kind.EXPRESSION))
+            self.block(s.body.body)
+        elif isinstance(s, IfStmt):
+            for cond in s.expr:
+                self.expr(cond, self.site(Kind.EXPRESSION))
+            for body in s.body:
+                self.block(body.body)
+            if s.else_body is not None:
+                self.block(s.else_body.body)
+        elif isinstance(s, (WhileStmt, ForStmt)):
+            if isinstance(s, ForStmt):
+                self.expr(s.index, self.site(Kind.EXPRESSION))
+            self.expr(s.expr, self.site(Kind.EXPRESSION))
+            self.block(s.body.body)
+            if s.else_body is not None:
+                self.block(s.else_body.body)
+        elif isinstance(s, TryStmt):
+            self.block(s.body.body)
+            for typ in s.types:
+                if typ is not None:
+                    self.expr(typ, self.site(Kind.EXPRESSION))
+            for handler in s.handlers:
+                self.block(handler.body)
+            for extra in (s.else_body, s.finally_body):
+                if extra is not None:
+                    self.block(extra.body)
+        elif isinstance(s, Block):
+            self.block(s.body)
+        elif isinstance(s, Decorator):
+            for dec in s.decorators:
+                self.expr(dec, self.site(Kind.EXPRESSION))
+            self.function_body(s.func, s.original_decorators or s.decorators)
+        elif isinstance(s, FuncDef):
+            self.function_body(s, [])
+        elif isinstance(s, OverloadedFuncDef):
+            for part in [*s.items, *([s.impl] if s.impl is not None else [])]:
+                if isinstance(part, (Decorator, FuncDef)):
+                    self.statement(part, None)
+        elif isinstance(s, ClassDef):
+            for expr in [*s.decorators, *s.base_type_exprs, *s.keywords.values()]:
+                self.expr(expr, self.site(Kind.EXPRESSION))
+            self.block(s.defs.body)
+        elif isinstance(s, (AssertStmt, DelStmt, RaiseStmt)):
+            for part in _statement_expressions(s):
+                self.expr(part, self.site(Kind.EXPRESSION))
+        elif isinstance(s, MatchStmt):
+            self.expr(s.subject, self.site(Kind.EXPRESSION))
+            for guard in s.guards:
+                if guard is not None:
+                    self.expr(guard, self.site(Kind.EXPRESSION))
+            for body in s.bodies:
+                self.block(body.body)
+
+    def assignment(self, s: AssignmentStmt, following: Statement | None) -> None:
+        target = s.lvalues[0]
+        if (
+            len(s.lvalues) == 1
+            and isinstance(target, (TupleExpr, ListExpr))
+            and isinstance(s.rvalue, (TupleExpr, ListExpr))
+            and len(target.items) == len(s.rvalue.items)
+        ):
+            # `a, b = f(), g()`: each value goes to its own target.
+            for sub_target, value in zip(target.items, s.rvalue.items):
+                self.expr(value, self.bound(sub_target, None))
+        else:
+            self.expr(s.rvalue, self.bound(target, following))
+        for lvalue in s.lvalues:
+            self.expr(lvalue, self.site(Kind.EXPRESSION))
+
+    def bound(self, target: Expression, following: Statement | None) -> Site:
+        if isinstance(target, NameExpr):
+            return self.site(_follow_up(target.name, following), target.name)
+        if isinstance(target, (MemberExpr, IndexExpr)):
+            return self.site(Kind.STORED, _describe(target))
+        return self.site(Kind.BOUND, _describe(target))
+
+    def function_body(self, func: FuncItem, decorators: list[Expression]) -> None:
+        for arg in func.arguments:
+            if arg.initializer is not None:
+                self.expr(arg.initializer, self.site(Kind.EXPRESSION))
+        is_lambda = isinstance(func, LambdaExpr)
+        outer = self.function
+        self.function = Function(
+            node=func,
+            name="<lambda>" if is_lambda else func.name,
+            is_lambda=is_lambda,
+            is_enter_method=not is_lambda and func.name in ENTER_METHODS,
+            is_context_manager_body=any(
+                isinstance(d, RefExpr) and d.fullname in CONTEXTMANAGER_DECORATORS
+                for d in decorators
+            ),
+            is_marked=any(isinstance(d, RefExpr) and d.fullname in MUST_ENTER for d in decorators),
+        )
+        self.block(func.body.body)
+        self.function = outer
+
+    def site(self, kind: Kind, detail: str = "") -> Site:
+        return Site(kind, detail, self.function)
+
+    # ---- expressions -------------------------------------------------------
+
+    def expr(self, e: Expression, site: Site) -> None:
+        if isinstance(e, CallExpr):
+            self.call(e, site, None)
+        elif isinstance(e, AwaitExpr):
+            inner = e.expr
+            if isinstance(inner, CallExpr) and inner.analyzed is None:
+                self.call(inner, self.site(Kind.AWAITED), site)
+            else:
+                self.expr(inner, self.site(Kind.EXPRESSION))
+        elif isinstance(e, ConditionalExpr):
+            self.expr(e.cond, self.site(Kind.EXPRESSION))
+            self.expr(e.if_expr, site)
+            self.expr(e.else_expr, site)
+        elif isinstance(e, OpExpr):
+            inner_site = site if e.op in ("or", "and") else self.site(Kind.EXPRESSION)
+            self.expr(e.left, inner_site)
+            self.expr(e.right, inner_site)
+        elif isinstance(e, (CastExpr, AssertTypeExpr)):
+            self.expr(e.expr, site)
+        elif isinstance(e, AssignmentExpr):
+            # `(name := value)`: entered or handed on if the whole is; else bound to name.
+            value_site = site if site.kind in _HANDED_ON else self.site(Kind.BOUND, e.target.name)
+            self.expr(e.value, value_site)
+        elif isinstance(e, MemberExpr):
+            self.expr(e.expr, self.site(Kind.CHAINED, e.name))
+        elif isinstance(e, IndexExpr):
+            self.expr(e.base, self.site(Kind.EXPRESSION))
+            self.expr(e.index, self.site(Kind.EXPRESSION))
+        elif isinstance(e, (ListExpr, TupleExpr, SetExpr)):
+            for item in e.items:
+                self.expr(item, self.site(Kind.CONTAINER))
+        elif isinstance(e, DictExpr):
+            for key, value in e.items:
+                if key is not None:
+                    self.expr(key, self.site(Kind.CONTAINER))
+                self.expr(value, self.site(Kind.CONTAINER))
+        elif isinstance(e, (ListComprehension, SetComprehension)):
+            self.comprehension(e.generator, [e.generator.left_expr])
+        elif isinstance(e, GeneratorExpr):
+            self.comprehension(e, [e.left_expr])
+        elif isinstance(e, DictionaryComprehension):
+            self.comprehension(e, [e.value] if e.key is None else [e.key, e.value])
+        elif isinstance(e, LambdaExpr):
+            self.function_body(e, [])
+        elif isinstance(e, YieldExpr):
+            if e.expr is not None:
+                self.expr(e.expr, self.site(Kind.YIELDED))
+        elif isinstance(e, (YieldFromExpr, StarExpr, UnaryExpr)):
+            self.expr(e.expr, self.site(Kind.EXPRESSION))
+        elif isinstance(e, ComparisonExpr):
+            for operand in e.operands:
+                self.expr(operand, self.site(Kind.EXPRESSION))
+        elif isinstance(e, SliceExpr):
+            for part in (e.begin_index, e.end_index, e.stride):
+                if part is not None:
+                    self.expr(part, self.site(Kind.EXPRESSION))
+
+    def comprehension(
+        self, e: GeneratorExpr | DictionaryComprehension, produced: list[Expression]
+    ) -> None:
+        for sequence, conditions in zip(e.sequences, e.condlists):
+            self.expr(sequence, self.site(Kind.EXPRESSION))
+            for cond in conditions:
+                self.expr(cond, self.site(Kind.EXPRESSION))
+        for item in produced:
+            self.expr(item, self.site(Kind.CONTAINER))
+
+    def call(self, e: CallExpr, site: Site, awaited: Site | None) -> None:
+        if e.analyzed is not None:
+            # cast(), reveal_type(), NamedTuple(...), ...: mypy checks the analysed form.
+            self.expr(e.analyzed, site)
+            return
+        self.calls[id(e)] = CallSite(e, site, awaited)
+        callee = e.callee
+        if isinstance(callee, MemberExpr):
+            self.expr(callee.expr, self.site(Kind.CHAINED, callee.name))
+        else:
+            self.expr(callee, self.site(Kind.CHAINED))
+        into_stack = isinstance(callee, MemberExpr) and callee.name in STACK_METHODS
+        callee_name = _describe(callee)
+        for i, arg in enumerate(e.args):
+            if into_stack and i == 0:
+                self.expr(arg, self.site(Kind.STACK))
+            else:
+                self.expr(arg, self.site(Kind.PASSED, callee_name))
+
+
+def _statement_expressions(s: AssertStmt | DelStmt | RaiseStmt) -> list[Expression]:
+    if isinstance(s, AssertStmt):
+        parts = [s.expr, s.msg]
+    elif isinstance(s, DelStmt):
+        parts = [s.expr]
+    else:
+        parts = [s.expr, s.from_expr]
+    return [p for p in parts if p is not None]
+
+
+class SiteIndex:
+    """The call sites of the module being checked, built once per module.
+
+    Keeps one module at a time (mypy checks one module at a time per process).
+    The daemon may reuse a `MypyFile` object with a new tree, so a call that is
+    not found triggers one rebuild; the index holds its nodes, so an id is never
+    reused by another node while it is in the index.
+    """
+
+    def __init__(self) -> None:
+        self._tree: MypyFile | None = None
+        self._defs: list[Statement] | None = None
+        self._calls: dict[int, CallSite] = {}
+        self._rebuilt_after_miss = False
+
+    def _build(self, tree: MypyFile) -> None:
+        collector = _Collector()
+        collector.block(tree.defs)
+        self._tree, self._defs, self._calls = tree, tree.defs, collector.calls
+        self._rebuilt_after_miss = False
+
+    def lookup(self, tree: MypyFile, call: CallExpr) -> CallSite | None:
+        if tree is not self._tree or tree.defs is not self._defs:
+            self._build(tree)
+        found = self._calls.get(id(call))
+        if found is not None and found.call is call:
+            return found
+        if self._rebuilt_after_miss:
+            return None
+        self._build(tree)
+        self._rebuilt_after_miss = True
+        found = self._calls.get(id(call))
+        return found if found is not None and found.call is call else None

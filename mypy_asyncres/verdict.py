@@ -1,0 +1,157 @@
+"""The verdict: given a call that produced a resource and where it sits, report or not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mypy.checker import TypeChecker
+from mypy.errorcodes import ErrorCode
+from mypy.messages import format_type
+from mypy.nodes import CallExpr
+from mypy.plugin import FunctionContext, MethodContext
+from mypy.types import CallableType, Instance, Type, get_proper_type
+
+from mypy_asyncres import errors
+from mypy_asyncres.resources import Producer, ResourceTypes, await_result
+from mypy_asyncres.sites import Function, Kind, Site, SiteIndex
+
+# Sites where the resource is entered or its ownership is taken by checked code.
+_ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
+_RETURNED = frozenset({Kind.RETURNED, Kind.BOUND_THEN_RETURNED})
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: ErrorCode
+    message: str
+    note: str | None = None
+
+
+def _statement(resource: Type, site: Site) -> str:
+    """`async with` or `with`, by what the resource supports (and where it is)."""
+    proper = get_proper_type(resource)
+    if isinstance(proper, Instance):
+        has_async = proper.type.get("__aenter__") is not None
+        has_sync = proper.type.get("__enter__") is not None
+        if has_sync and not has_async:
+            return "with"
+        if has_sync and has_async:
+            in_async = site.function is not None and site.function.node.is_coroutine
+            return "async with" if in_async else "with"
+    return "async with"
+
+
+def _declared_return(function: Function) -> Type | None:
+    """The declared return type, with `async def`'s coroutine unwrapped; None if unannotated."""
+    sig = function.node.type
+    if not isinstance(sig, CallableType) or sig.implicit:
+        return None
+    ret = get_proper_type(sig.ret_type)
+    if function.node.is_coroutine and isinstance(ret, Instance) and len(ret.args) == 3:
+        if ret.type.fullname == "typing.Coroutine":
+            return ret.args[2]
+    return sig.ret_type
+
+
+def _hands_ownership_out(function: Function | None, types: ResourceTypes) -> bool:
+    """Whether returning a resource from this function passes it to a checked caller."""
+    if function is None:
+        return False
+    if function.is_lambda or function.is_marked:
+        # A lambda's caller is not known to the checker; a marked factory's callers are checked.
+        return True
+    declared = _declared_return(function)
+    if declared is None:
+        # No annotation: the caller cannot be checked; quiet (see README, "Decisions").
+        return True
+    return types.declares_resource(declared, enter_protocols=True)
+
+
+def judge(site: Site, resource: Type, types: ResourceTypes, options_name: str) -> Finding | None:
+    kind = site.kind
+    function = site.function
+    if kind in _ENTERED or kind is Kind.AWAITED:
+        return None
+    if function is not None and function.is_enter_method:
+        return None  # created by the owner's __enter__/__aenter__: its __exit__ releases it
+    if kind in _RETURNED:
+        if _hands_ownership_out(function, types):
+            return None
+        how = errors.returned_from(function.name if function else "")
+        return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(options_name, _statement(resource, site), how))
+    statement = _statement(resource, site)
+    if kind is Kind.BOUND_THEN_FINALLY:
+        if function is not None and function.is_context_manager_body:
+            return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
+        return Finding(
+            errors.RESOURCE_MANUAL_CLOSE,
+            errors.manual_close(options_name, statement, site.detail),
+            errors.use_statement_note(statement, site.detail),
+        )
+    if kind is Kind.BOUND:
+        how = errors.bound_to(site.detail)
+        note = errors.use_statement_note(statement, site.detail) if site.detail else None
+        return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(options_name, statement, how), note)
+    how = {
+        Kind.STORED: errors.stored_in(site.detail),
+        Kind.DISCARDED: errors.DISCARDED,
+        Kind.PASSED: errors.passed_to(site.detail),
+        Kind.CONTAINER: errors.IN_CONTAINER,
+        Kind.CHAINED: errors.used_directly(site.detail),
+        Kind.YIELDED: errors.YIELDED,
+    }.get(kind, errors.IN_EXPRESSION)
+    return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(options_name, statement, how))
+
+
+class CallChecker:
+    """Runs in the hooks of resource-producing callees."""
+
+    def __init__(self, types: ResourceTypes) -> None:
+        self.types = types
+        self.sites = SiteIndex()
+
+    def produced(self, producer: Producer, ret: Type, awaited: bool) -> Type | None:
+        """The resource this call yields to its site (the awaited result if awaited)."""
+        if awaited:
+            result = await_result(ret)
+            if result is not None:
+                found = self.types.resource_in(result)
+                if found is not None:
+                    return found
+                if producer.always and _is_coroutine(ret):
+                    return result  # a marked `async def` factory
+                return None  # awaiting consumes the awaitable
+        found = self.types.resource_in(ret)
+        if found is not None:
+            return found
+        if producer.always:
+            result = await_result(ret) if _is_coroutine(ret) else None
+            return result if result is not None else ret
+        return None
+
+    def check(self, ctx: FunctionContext | MethodContext, producer: Producer, ret: Type) -> None:
+        call = ctx.context
+        if not isinstance(call, CallExpr):
+            return
+        checker = ctx.api
+        assert isinstance(checker, TypeChecker)
+        entry = self.sites.lookup(checker.tree, call)
+        if entry is None:
+            return
+        awaited = entry.awaited is not None
+        resource = self.produced(producer, ret, awaited)
+        if resource is None:
+            return
+        site = entry.awaited if entry.awaited is not None and await_result(ret) is not None else entry.site
+        finding = judge(site, resource, self.types, format_type(resource, checker.options))
+        if finding is None:
+            return
+        checker.fail(finding.message, call, code=finding.code)
+        if finding.note is not None:
+            checker.note(finding.note, call, code=finding.code)
+
+
+def _is_coroutine(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and proper.type.fullname == "typing.Coroutine"
+
