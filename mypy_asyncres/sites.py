@@ -265,12 +265,12 @@ class _Collector:
                 if isinstance(part, (Decorator, FuncDef)):
                     self.statement(part, None)
         elif isinstance(s, ClassDef):
-            for expr in [*s.decorators, *s.base_type_exprs, *s.keywords.values()]:
-                self.expr(expr, self.site(Kind.EXPRESSION))
+            for class_expr in [*s.decorators, *s.base_type_exprs, *s.keywords.values()]:
+                self.expr(class_expr, self.site(Kind.EXPRESSION))
             self.block(s.defs.body)
         elif isinstance(s, (AssertStmt, DelStmt, RaiseStmt)):
-            for part in _statement_expressions(s):
-                self.expr(part, self.site(Kind.EXPRESSION))
+            for stmt_expr in _statement_expressions(s):
+                self.expr(stmt_expr, self.site(Kind.EXPRESSION))
         elif isinstance(s, MatchStmt):
             self.expr(s.subject, self.site(Kind.EXPRESSION))
             for guard in s.guards:

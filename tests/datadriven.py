@@ -1,0 +1,154 @@
+"""A small runner for mypy-style data-driven cases (`test-data/*.test`).
+
+Format (a subset of mypy's own):
+
+    [case name]
+    # flags: --some-mypy-flag          (optional, first line of main)
+    <source of main.py>                 # E: message  [code]  # N: note
+    [file lib.py]
+    <source of lib.py>                  # E: ...
+    [out]                               (optional: expected lines, instead of or
+    main.py:3: error: ...                besides inline comments)
+
+Every case runs mypy in-process with the plugin, against the installed
+libraries, first cold (for its own modules) and then warm: its own modules come
+from mypy's cache while main.py, touched, is checked again. Both runs must print
+exactly the expected lines. The standard library and third-party packages are
+cached once per flag set and shared by all cases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mypy.api
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "test-data"
+
+_SECTION = re.compile(r"^\[(case|file|out)(?:\s+([^\]]+))?\]\s*$")
+_COMMENT = re.compile(r"\s*#\s*([ENW]):\s*")
+_SEVERITY = {"E": "error", "N": "note", "W": "warning"}
+
+
+@dataclass
+class Case:
+    name: str
+    source_file: str
+    line: int
+    files: dict[str, str] = field(default_factory=dict)
+    out: list[str] = field(default_factory=list)
+    has_out_section: bool = False
+
+    @property
+    def flags(self) -> list[str]:
+        first = self.files["main.py"].split("\n", 1)[0]
+        return first[len("# flags:") :].split() if first.startswith("# flags:") else []
+
+    def expected(self) -> list[str]:
+        lines: list[str] = []
+        for path, text in self.files.items():
+            for number, line in enumerate(text.split("\n"), start=1):
+                lines.extend(_inline_expectations(path, number, line))
+        return sorted(lines + self.out, key=_sort_key)
+
+
+def _inline_expectations(path: str, number: int, line: str) -> list[str]:
+    # `# E:` may follow code or start a comment; split at each marker.
+    parts = _COMMENT.split(line)
+    found = []
+    for i in range(1, len(parts) - 1, 2):
+        found.append(f"{path}:{number}: {_SEVERITY[parts[i]]}: {parts[i + 1].rstrip()}")
+    return found
+
+
+def _sort_key(line: str) -> tuple[str, int]:
+    path, _, rest = line.partition(":")
+    number = rest.partition(":")[0]
+    return (path, int(number) if number.isdigit() else 0)
+
+
+def parse(path: Path) -> list[Case]:
+    cases: list[Case] = []
+    current: Case | None = None
+    target: str | None = None
+    for number, line in enumerate(path.read_text().split("\n"), start=1):
+        m = _SECTION.match(line)
+        if m:
+            kind, arg = m.group(1), m.group(2)
+            if kind == "case":
+                current = Case(arg or f"line{number}", path.name, number)
+                current.files["main.py"] = ""
+                cases.append(current)
+                target = "main.py"
+            elif current is None:
+                raise ValueError(f"{path}:{number}: section before the first [case]")
+            elif kind == "file":
+                target = (arg or "").strip()
+                current.files[target] = ""
+            else:
+                current.has_out_section = True
+                target = None
+            continue
+        if current is None:
+            continue
+        if target is None:
+            if line.strip():
+                current.out.append(line.rstrip())
+        else:
+            current.files[target] += line + "\n"
+    for case in cases:
+        case.files = {k: v.rstrip("\n") + "\n" for k, v in case.files.items()}
+    return cases
+
+
+def all_cases() -> list[Case]:
+    return [case for path in sorted(DATA.glob("*.test")) for case in parse(path)]
+
+
+def _config(cache_dir: Path) -> str:
+    return (
+        "[mypy]\n"
+        "plugins = mypy_asyncres\n"
+        f"mypy_path = {REPO}\n"
+        f"cache_dir = {cache_dir}\n"
+        "strict = True\n"
+        "show_error_codes = True\n"
+        "warn_unused_ignores = False\n"
+    )
+
+
+def run_mypy(workdir: Path, cache_root: Path, flags: list[str]) -> list[str]:
+    cache_dir = cache_root / hashlib.sha1(" ".join(flags).encode()).hexdigest()[:10]
+    (workdir / "mypy.ini").write_text(_config(cache_dir))
+    old = os.getcwd()
+    os.chdir(workdir)
+    try:
+        out, err, _status = mypy.api.run(
+            ["--config-file", "mypy.ini", "--no-error-summary", "--show-traceback",
+             "--no-pretty", "--no-color-output", *flags, "main.py"]
+        )
+    finally:
+        os.chdir(old)
+    if err.strip():
+        raise AssertionError(f"mypy wrote to stderr:\n{err}")
+    return sorted((line for line in out.splitlines() if line.strip()), key=_sort_key)
+
+
+def write_files(case: Case, workdir: Path) -> None:
+    for fixture in sorted((DATA / "fixtures").glob("*.py")):
+        (workdir / fixture.name).write_text(fixture.read_text())
+    for rel, text in case.files.items():
+        path = workdir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def touch_main(workdir: Path) -> None:
+    """Change main.py without moving a line, so mypy checks it again."""
+    main = workdir / "main.py"
+    main.write_text(main.read_text() + "# warm run\n")
