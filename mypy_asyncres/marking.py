@@ -109,8 +109,12 @@ def is_marked_callable(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> b
     if isinstance(node, Decorator):
         decorators = _decorator_list(node)
         if decorators:
-            # Analysed in this run: the decorator list is the truth.
-            return any(refers_to(d, MUST_ENTER) for d in decorators)
+            # Analysed in this run: the decorator list is the truth, unless the mark
+            # was reported invalid (the decorated type, once known, is no context manager).
+            if not any(refers_to(d, MUST_ENTER) for d in decorators):
+                return False
+            produced = _produced_type(node.var.type) if node.var.type is not None else None
+            return produced is None or _is_context_manager_type(produced)
     if isinstance(owner, TypeInfo):
         store = owner.metadata.get(METADATA_KEY, {})
     elif isinstance(owner, MypyFile):
