@@ -22,6 +22,7 @@ CONTEXT_MANAGER_PROTOCOLS: Final = frozenset(
 
 COROUTINE: Final = "typing.Coroutine"
 AWAITABLE: Final = "typing.Awaitable"
+GENERATOR: Final = "typing.Generator"
 
 # Methods in which creating a resource is the owner's business (it releases it on exit).
 ENTER_METHODS: Final = frozenset({"__enter__", "__aenter__"})

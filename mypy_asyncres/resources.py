@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mypy.maptype import map_instance_to_supertype
+from mypy.subtypes import find_member
 from mypy.nodes import (
     Decorator,
     FuncDef,
@@ -25,7 +26,7 @@ from mypy.types import (
 
 from mypy_asyncres.catalogue import Catalogue
 from mypy_asyncres.marking import is_marked_class, is_marked_callable
-from mypy_asyncres.names import AWAITABLE, CONTEXT_MANAGER_PROTOCOLS, COROUTINE
+from mypy_asyncres.names import AWAITABLE, CONTEXT_MANAGER_PROTOCOLS, COROUTINE, GENERATOR
 
 
 class ResourceTypes:
@@ -71,7 +72,11 @@ class ResourceTypes:
 
 
 def await_result(typ: Type) -> Type | None:
-    """What `await` on a value of this type gives, or None if it is not awaitable."""
+    """What `await` on a value of this type gives, or None if it is not awaitable.
+
+    Structural, as `await` is: a `Coroutine`, an `Awaitable` subclass, or any class
+    with `__await__` returning `Generator[..., ..., R]`.
+    """
     proper = get_proper_type(typ)
     if not isinstance(proper, Instance):
         return None
@@ -81,6 +86,18 @@ def await_result(typ: Type) -> Type | None:
         if base.fullname == AWAITABLE:
             mapped = map_instance_to_supertype(proper, base)
             return mapped.args[0] if mapped.args else None
+    if proper.type.get("__await__") is None:
+        return None
+    method = get_proper_type(find_member("__await__", proper, proper))
+    if not isinstance(method, CallableType):
+        return None
+    generator = get_proper_type(method.ret_type)
+    if not isinstance(generator, Instance):
+        return None
+    for base in generator.type.mro:
+        if base.fullname == GENERATOR:
+            mapped = map_instance_to_supertype(generator, base)
+            return mapped.args[2] if len(mapped.args) == 3 else None
     return None
 
 
