@@ -123,9 +123,10 @@ def _config(cache_dir: Path) -> str:
     )
 
 
-def run_mypy(workdir: Path, cache_root: Path, flags: list[str]) -> list[str]:
+def run_mypy(workdir: Path, cache_root: Path, flags: list[str], extra_config: str = "") -> list[str]:
+    """Run mypy in workdir; a case's own `[file mypy.ini]` adds sections to the config."""
     cache_dir = cache_root / hashlib.sha1(" ".join(flags).encode()).hexdigest()[:10]
-    (workdir / "mypy.ini").write_text(_config(cache_dir))
+    (workdir / "mypy.ini").write_text(_config(cache_dir) + extra_config)
     old = os.getcwd()
     os.chdir(workdir)
     try:
