@@ -1,0 +1,3 @@
+from mypy_asyncres.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""`mypy-asyncres` / `python -m mypy_asyncres`: a real subprocess, as users run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mypy_asyncres.cli import PLUGIN, switch_on_plugin
+
+REPO = Path(__file__).resolve().parent.parent
+
+EXAMPLE_OUTPUT = """\
+examples/fetch.py:7: error: "ClientSession" must be entered with "async with", but it is bound to "session"  [resource-not-entered]
+examples/fetch.py:7: note: Use "async with ... as session:" so that it is released on every path
+examples/fetch.py:8: error: "ClientResponse" must be entered with "async with", but it is bound to "resp"  [resource-not-entered]
+examples/fetch.py:8: note: Use "async with ... as resp:" so that it is released on every path
+examples/leases.py:25: error: "Lease" must be entered with "async with", but it is discarded  [resource-not-entered]
+Found 3 errors in 2 files (checked 2 source files)
+"""
+
+
+def run_cli(cwd: Path, *args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), MYPYPATH=str(REPO))
+    return subprocess.run(
+        [sys.executable, "-m", "mypy_asyncres", "--cache-dir", str(cache), *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli-cache")
+
+
+def test_example_without_any_config(tmp_path: Path, cache: Path) -> None:
+    # No mypy config anywhere: the CLI must still switch the plugin on.
+    (tmp_path / "examples").mkdir()
+    for example in (REPO / "examples").glob("*.py"):
+        (tmp_path / "examples" / example.name).write_text(example.read_text())
+    result = run_cli(tmp_path, "examples/", cache=cache)
+    # mypy's order of files follows its module graph; the lines themselves are asserted.
+    assert sorted(result.stdout.splitlines()) == sorted(EXAMPLE_OUTPUT.splitlines())
+    assert (result.stderr, result.returncode) == ("", 1)
+
+
+def test_project_config_is_kept_and_plugin_not_doubled(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.mypy]\nplugins = ["mypy_asyncres"]\ndisable_error_code = ["resource-not-entered"]\n'
+    )
+    (tmp_path / "ok.py").write_text("from fixture import Res\nRes()\n")
+    (tmp_path / "fixture.py").write_text((REPO / "test-data/fixtures/fix.py").read_text())
+    result = run_cli(tmp_path, "ok.py", cache=cache)
+    assert (result.stdout, result.returncode) == ("Success: no issues found in 1 source file\n", 0)
+
+
+def test_mypy_usage_errors_pass_through(tmp_path: Path, cache: Path) -> None:
+    result = run_cli(tmp_path, "--no-such-flag", cache=cache)
+    assert result.returncode == 2
+    assert "mypy-asyncres: error: unrecognized arguments: --no-such-flag" in result.stderr
+
+
+def test_switch_on_plugin_appends_once() -> None:
+    plugins, config = switch_on_plugin(["pydantic.mypy"], "setup.cfg")
+    assert (plugins, config) == (["pydantic.mypy", PLUGIN], "setup.cfg")
+    assert switch_on_plugin([PLUGIN], "mypy.ini") == ([PLUGIN], "mypy.ini")
+    assert switch_on_plugin([], None)[1].endswith("cli_default.ini")
+
+
+def test_runtime_import_does_not_import_mypy() -> None:
+    code = "import sys, mypy_asyncres; print(any(m == 'mypy' or m.startswith('mypy.') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(REPO)),
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
