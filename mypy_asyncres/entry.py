@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, final
+from typing import Any, TypeVar, final
 
 from mypy.nodes import MypyFile, SymbolNode, TypeInfo
 from mypy.options import Options
@@ -47,11 +47,11 @@ class AsyncResPlugin(Plugin):
         return {"version": mypy_asyncres.__version__, "catalogue": self._catalogue_digest}
 
     def get_class_decorator_hook_2(self, fullname: str) -> Callable[[ClassDefContext], bool] | None:
-        return mark_class if fullname in MUST_ENTER else None
+        return partial(_guarded, mark_class, True) if fullname in MUST_ENTER else None
 
     def get_function_hook(self, fullname: str) -> CallHook | None:
         if fullname in MUST_ENTER:
-            return check_decorator_application
+            return partial(_guarded_call, check_decorator_application)
         producer = self._producer(fullname, is_method=False)
         if producer is None:
             return None
@@ -112,15 +112,27 @@ class AsyncResPlugin(Plugin):
         ctx: FunctionContext | MethodContext,
     ) -> Type:
         ret = default_hook(ctx) if default_hook is not None else ctx.default_return_type
-        try:
-            self._checker.check(ctx, producer, ret)
-        except Exception as exc:  # never turn a type-check into a crash
-            from mypy.version import __version__ as mypy_version
-
-            ctx.api.fail(
-                errors.internal_error(exc, mypy_version), ctx.context, code=errors.RESOURCE_INTERNAL
-            )
+        _guarded(self._checker.check, None, ctx, producer, ret)
         return ret
+
+
+_R = TypeVar("_R")
+
+
+def _guarded(hook: Callable[..., _R], fallback: _R, ctx: Any, *args: Any) -> _R:
+    """Run a hook; an unexpected exception becomes one `resource-internal` error, not a crash."""
+    try:
+        return hook(ctx, *args)
+    except Exception as exc:
+        from mypy.version import __version__ as mypy_version
+
+        context = ctx.reason if isinstance(ctx, ClassDefContext) else ctx.context
+        ctx.api.fail(errors.internal_error(exc, mypy_version), context, code=errors.RESOURCE_INTERNAL)
+        return fallback
+
+
+def _guarded_call(hook: Callable[[FunctionContext], Type], ctx: FunctionContext) -> Type:
+    return _guarded(hook, ctx.default_return_type, ctx)
 
 
 def plugin_class(version: str) -> type[Plugin]:

@@ -11,11 +11,6 @@ from tests.datadriven import Case, all_cases, run_mypy, touch_main, write_files
 CASES = all_cases()
 
 
-@pytest.fixture(scope="session")
-def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mypy-cache")
-
-
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.source_file}::{c.name}" for c in CASES])
 def test_case(case: Case, tmp_path: Path, cache_root: Path) -> None:
     write_files(case, tmp_path)
