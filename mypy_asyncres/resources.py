@@ -135,6 +135,10 @@ def _is_classmethod(node: SymbolNode) -> bool:
     return False
 
 
+def _returns_own_kind(ret: Type, owner: TypeInfo) -> bool:
+    return isinstance(ret, Instance) and owner.has_base(ret.type.fullname)
+
+
 def classify_callee(
     node: SymbolNode,
     owner: TypeInfo | MypyFile | None,
@@ -150,6 +154,10 @@ def classify_callee(
         return Producer(fullname, always=True)
     for sig in _signatures(node):
         ret = get_proper_type(sig.ret_type)
+        if isinstance(owner, TypeInfo) and not _is_classmethod(node) and _returns_own_kind(ret, owner):
+            # `conn.configured() -> Conn` on Conn itself: a fluent method hands back
+            # the receiver (or its like), which its creator already owns.
+            continue
         if isinstance(ret, TypeVarType):
             # `def create(cls) -> Self`: an alternative constructor creates a new object.
             if _is_classmethod(node) and types.declares_resource(ret.upper_bound):

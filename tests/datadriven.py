@@ -111,11 +111,11 @@ def all_cases() -> list[Case]:
     return [case for path in sorted(DATA.glob("*.test")) for case in parse(path)]
 
 
-def _config(cache_dir: Path) -> str:
+def _config(cache_dir: Path, plugin: bool = True) -> str:
     return (
         "[mypy]\n"
-        "plugins = mypy_asyncres\n"
-        f"mypy_path = {REPO}\n"
+        + ("plugins = mypy_asyncres\n" if plugin else "")
+        + f"mypy_path = {REPO}\n"
         f"cache_dir = {cache_dir}\n"
         "strict = True\n"
         "show_error_codes = True\n"
@@ -123,10 +123,13 @@ def _config(cache_dir: Path) -> str:
     )
 
 
-def run_mypy(workdir: Path, cache_root: Path, flags: list[str], extra_config: str = "") -> list[str]:
+def run_mypy(
+    workdir: Path, cache_root: Path, flags: list[str], extra_config: str = "", plugin: bool = True
+) -> list[str]:
     """Run mypy in workdir; a case's own `[file mypy.ini]` adds sections to the config."""
-    cache_dir = cache_root / hashlib.sha1(" ".join(flags).encode()).hexdigest()[:10]
-    (workdir / "mypy.ini").write_text(_config(cache_dir) + extra_config)
+    key = " ".join(flags) + ("" if plugin else " (no plugin)")
+    cache_dir = cache_root / hashlib.sha1(key.encode()).hexdigest()[:10]
+    (workdir / "mypy.ini").write_text(_config(cache_dir, plugin) + extra_config)
     old = os.getcwd()
     os.chdir(workdir)
     try:
