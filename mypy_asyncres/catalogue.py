@@ -1,6 +1,6 @@
 """The built-in catalogue of third-party and standard-library resources.
 
-Entries are kept as data (`catalogue.json`) under the names users know
+Entries are kept as data (`catalogue_data/<library>.json`) under the names users know
 (`aiohttp.ClientSession`); mypy knows them by their defining names
 (`aiohttp.client.ClientSession`). Names are resolved lazily, per top-level
 package, the first time the plugin meets a name from that package, because
@@ -29,27 +29,61 @@ from mypy.types import Instance, get_proper_type
 
 Lookup = Callable[[str], "SymbolTableNode | None"]
 
-CATALOGUE_FILE: Final = "catalogue.json"
+DATA_DIR: Final = "catalogue_data"
+KINDS: Final = ("class", "callable")
 
 
 @dataclass(frozen=True)
 class Entry:
+    """One resource. kind: "class" (every creation of it or a subclass) or "callable"
+    (every call, whatever it returns). enter_releases: False for context managers whose
+    exit does not release (`sqlite3.connect`): entering them directly is its own error."""
+
     name: str
-    kind: str  # "class" or "callable"
+    kind: str
     library: str
     what: str = ""
+    enter_releases: bool = True
+    # The top-level package where mypy defines it, when not that of `name`
+    # (`sqlite3.connect` is `_sqlite3.connect`): a call names the defining package.
+    defined_in: str = ""
+
+    @property
+    def roots(self) -> set[str]:
+        return {_root(self.name), self.defined_in or _root(self.name)}
+
+
+def parse_entries(raw: bytes, source: str) -> list[Entry]:
+    data = json.loads(raw)
+    library = data["library"]
+    entries = []
+    for item in data["entries"]:
+        if item["kind"] not in KINDS:
+            raise ValueError(f"{source}: {item['name']}: kind must be one of {KINDS}")
+        entries.append(
+            Entry(
+                item["name"],
+                item["kind"],
+                library,
+                item.get("what", ""),
+                item.get("enter_releases", True),
+                item.get("defined_in", ""),
+            )
+        )
+    return entries
 
 
 def load_entries() -> tuple[list[Entry], str]:
-    """The entries of the bundled catalogue and a digest of the file (for mypy's cache)."""
-    raw = resources.files("mypy_asyncres").joinpath(CATALOGUE_FILE).read_bytes()
-    data = json.loads(raw)
-    entries = [
-        Entry(item["name"], kind, item["library"], item.get("what", ""))
-        for key, kind in (("classes", "class"), ("callables", "callable"))
-        for item in data[key]
-    ]
-    return entries, hashlib.sha256(raw).hexdigest()[:16]
+    """The entries of the bundled catalogue and a digest of its files (for mypy's cache)."""
+    digest = hashlib.sha256()
+    entries: list[Entry] = []
+    folder = resources.files("mypy_asyncres").joinpath(DATA_DIR)
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".json"):
+            raw = path.read_bytes()
+            digest.update(path.name.encode() + raw)
+            entries.extend(parse_entries(raw, path.name))
+    return entries, digest.hexdigest()[:16]
 
 
 def _root(fullname: str) -> str:
@@ -96,29 +130,33 @@ class Catalogue:
     ) -> None:
         self._lookup = lookup
         self._modules = modules
+        # Unresolved entries by every top-level package whose names may trigger them.
         self._pending: dict[str, list[Entry]] = {}
         for entry in entries:
-            self._pending.setdefault(_root(entry.name), []).append(entry)
+            for root in entry.roots:
+                self._pending.setdefault(root, []).append(entry)
         self.classes: set[str] = set()
         self.callables: set[str] = set()
+        # Defining names of entries whose `__exit__` does not release them.
+        self.not_released_by_exit: set[str] = set()
 
     def _resolve_package(self, root: str) -> None:
         modules = self._modules()
-        waiting: list[Entry] = []
-        for entry in self._pending.pop(root, []):
+        for entry in list(self._pending.get(root, [])):
             module = _defining_module(entry.name, modules)
-            if module is None:
-                continue  # the library is not part of this build
-            if not module.names:
-                waiting.append(entry)  # not analysed yet (a later SCC): try again later
-                continue
+            if module is not None and not module.names:
+                continue  # not analysed yet (a later SCC): stays pending
+            for other in entry.roots:  # settled: resolved, or absent from this build
+                self._pending[other].remove(entry)
+                if not self._pending[other]:
+                    del self._pending[other]
             # An entry that does not resolve does not exist in the installed version.
-            resolved = resolve(entry.name, self._lookup)
+            resolved = resolve(entry.name, self._lookup) if module is not None else None
             if resolved is not None:
                 kind, fullname = resolved
                 (self.classes if kind == "class" else self.callables).add(fullname)
-        if waiting:
-            self._pending[root] = waiting
+                if not entry.enter_releases:
+                    self.not_released_by_exit.add(fullname)
 
     def is_class(self, fullname: str) -> bool:
         if self._pending and _root(fullname) in self._pending:

@@ -17,6 +17,11 @@ RESOURCE_MANUAL_CLOSE: Final = ErrorCode(
     "General",
     sub_code_of=RESOURCE_NOT_ENTERED,
 )
+RESOURCE_NEEDS_CLOSING: Final = ErrorCode(
+    "resource-needs-closing",
+    "A context manager whose exit does not release the resource is entered directly",
+    "General",
+)
 RESOURCE_INVALID_MARK: Final = ErrorCode(
     "resource-invalid-mark",
     "@must_enter is applied to something that cannot be entered",
@@ -37,6 +42,13 @@ def manual_close(resource: str, statement: str, name: str) -> str:
     return (
         f'{resource} bound to "{name}" is released in "finally" '
         f'instead of being entered with "{statement}"'
+    )
+
+
+def needs_closing(resource: str, statement: str) -> str:
+    return (
+        f'{resource} does not release itself on exit; enter it through "contextlib.closing": '
+        f'"{statement} contextlib.closing(...) as ..."'
     )
 
 
@@ -66,6 +78,7 @@ def returned_from(function: str) -> str:
 
 
 DISCARDED: Final = "discarded"
+AS_DECORATOR: Final = "used as a decorator, which it does not support"
 IN_CONTAINER: Final = "put in a container"
 YIELDED: Final = "yielded"
 IN_EXPRESSION: Final = "used in an expression"

@@ -32,3 +32,8 @@ STACK_METHODS: Final = frozenset(
 )
 # Calls in a `finally` that release a resource bound just before the `try`.
 RELEASE_METHODS: Final = frozenset({"close", "aclose", "__exit__", "__aexit__"})
+
+# Callees that take ownership of a resource passed to them (and release it on their exit).
+OWNING_CALLEES: Final = frozenset({"contextlib.closing", "contextlib.aclosing"})
+# A context manager used as `@decorator` is entered around each call of the function.
+CONTEXT_DECORATORS: Final = frozenset({"contextlib.ContextDecorator", "contextlib.AsyncContextDecorator"})

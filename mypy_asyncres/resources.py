@@ -40,6 +40,19 @@ class ResourceTypes:
             is_marked_class(base) or self.catalogue.is_class(base.fullname) for base in info.mro
         )
 
+    def released_by_exit(self, resource: Type, producer: str) -> bool:
+        """False for entries whose `__exit__` does not release them (`sqlite3.connect`)."""
+        not_released = self.catalogue.not_released_by_exit
+        if not not_released:
+            return True
+        if producer in not_released:
+            return False
+        proper = get_proper_type(resource)
+        return not (
+            isinstance(proper, Instance)
+            and any(base.fullname in not_released for base in proper.type.mro)
+        )
+
     def resource_in(self, typ: Type) -> Instance | None:
         """The resource `typ` is, or holds as a Union / Optional member."""
         proper = get_proper_type(typ)

@@ -87,6 +87,7 @@ class Kind(enum.Enum):
     CONTAINER = "put in a container"
     CHAINED = "used directly"
     YIELDED = "yielded"
+    DECORATOR = "used as a decorator"
     EXPRESSION = "used in an expression"
 
 
@@ -107,6 +108,7 @@ class Site:
     kind: Kind
     detail: str = ""  # the name bound to, the callee passed to, the attribute used, ...
     function: Function | None = None
+    callee: str = ""  # PASSED: the fullname of the callee, when it names one
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ class _Collector:
             self.block(s.body)
         elif isinstance(s, Decorator):
             for dec in s.decorators:
-                self.expr(dec, self.site(Kind.EXPRESSION))
+                self.expr(dec, self.site(Kind.DECORATOR))
             self.function_body(s.func, s.original_decorators or s.decorators)
         elif isinstance(s, FuncDef):
             self.function_body(s, [])
@@ -265,7 +267,9 @@ class _Collector:
                 if isinstance(part, (Decorator, FuncDef)):
                     self.statement(part, None)
         elif isinstance(s, ClassDef):
-            for class_expr in [*s.decorators, *s.base_type_exprs, *s.keywords.values()]:
+            for dec in s.decorators:
+                self.expr(dec, self.site(Kind.DECORATOR))
+            for class_expr in [*s.base_type_exprs, *s.keywords.values()]:
                 self.expr(class_expr, self.site(Kind.EXPRESSION))
             self.block(s.defs.body)
         elif isinstance(s, (AssertStmt, DelStmt, RaiseStmt)):
@@ -406,12 +410,14 @@ class _Collector:
         else:
             self.expr(callee, self.site(Kind.CHAINED))
         into_stack = isinstance(callee, MemberExpr) and callee.name in STACK_METHODS
-        callee_name = _describe(callee)
+        passed = Site(
+            Kind.PASSED,
+            _describe(callee),
+            self.function,
+            callee.fullname if isinstance(callee, RefExpr) else "",
+        )
         for i, arg in enumerate(e.args):
-            if into_stack and i == 0:
-                self.expr(arg, self.site(Kind.STACK))
-            else:
-                self.expr(arg, self.site(Kind.PASSED, callee_name))
+            self.expr(arg, self.site(Kind.STACK) if into_stack and i == 0 else passed)
 
 
 def _statement_expressions(s: AssertStmt | DelStmt | RaiseStmt) -> list[Expression]:

@@ -12,6 +12,7 @@ from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import CallableType, Instance, Type, get_proper_type
 
 from mypy_asyncres import errors
+from mypy_asyncres.names import CONTEXT_DECORATORS, OWNING_CALLEES
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
 from mypy_asyncres.sites import Function, Kind, Site, SiteIndex
 
@@ -67,40 +68,60 @@ def _hands_ownership_out(function: Function | None, types: ResourceTypes) -> boo
     return types.declares_resource(declared, enter_protocols=True)
 
 
-def judge(site: Site, resource: Type, types: ResourceTypes, options_name: str) -> Finding | None:
+def _is_context_decorator(resource: Type) -> bool:
+    proper = get_proper_type(resource)
+    return isinstance(proper, Instance) and any(
+        base.fullname in CONTEXT_DECORATORS for base in proper.type.mro
+    )
+
+
+def judge(site: Site, resource: Type, types: ResourceTypes, name: str, released_by_exit: bool) -> Finding | None:
+    """The finding for a resource (named `name` in messages) that goes to `site`, if any."""
     kind = site.kind
     function = site.function
-    if kind in _ENTERED or kind is Kind.AWAITED:
+    statement = _statement(resource, site)
+    if kind in _ENTERED:
+        if released_by_exit:
+            return None
+        return Finding(errors.RESOURCE_NEEDS_CLOSING, errors.needs_closing(name, statement))
+    if kind is Kind.AWAITED or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
         return None
+    if kind is Kind.DECORATOR and _is_context_decorator(resource):
+        return None  # `@timer()`: a ContextDecorator enters itself around every call
     if function is not None and function.is_enter_method:
         return None  # created by the owner's __enter__/__aenter__: its __exit__ releases it
+    if not released_by_exit:
+        statement = f"{statement} contextlib.closing(...)"
     if kind in _RETURNED:
         if _hands_ownership_out(function, types):
             return None
         how = errors.returned_from(function.name if function else "")
-        return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(options_name, _statement(resource, site), how))
-    statement = _statement(resource, site)
-    if kind is Kind.BOUND_THEN_FINALLY:
+    elif kind is Kind.BOUND_THEN_FINALLY:
         if function is not None and function.is_context_manager_body:
             return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
         return Finding(
             errors.RESOURCE_MANUAL_CLOSE,
-            errors.manual_close(options_name, statement, site.detail),
+            errors.manual_close(name, statement, site.detail),
             errors.use_statement_note(statement, site.detail),
         )
-    if kind is Kind.BOUND:
-        how = errors.bound_to(site.detail)
+    elif kind is Kind.BOUND:
         note = errors.use_statement_note(statement, site.detail) if site.detail else None
-        return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(options_name, statement, how), note)
-    how = {
-        Kind.STORED: errors.stored_in(site.detail),
-        Kind.DISCARDED: errors.DISCARDED,
-        Kind.PASSED: errors.passed_to(site.detail),
-        Kind.CONTAINER: errors.IN_CONTAINER,
-        Kind.CHAINED: errors.used_directly(site.detail),
-        Kind.YIELDED: errors.YIELDED,
-    }.get(kind, errors.IN_EXPRESSION)
-    return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(options_name, statement, how))
+        return Finding(
+            errors.RESOURCE_NOT_ENTERED,
+            errors.not_entered(name, statement, errors.bound_to(site.detail)),
+            note,
+        )
+    else:
+        how = {
+            Kind.STORED: errors.stored_in(site.detail),
+            Kind.DISCARDED: errors.DISCARDED,
+            Kind.PASSED: errors.passed_to(site.detail),
+            Kind.CONTAINER: errors.IN_CONTAINER,
+            Kind.CHAINED: errors.used_directly(site.detail),
+            Kind.YIELDED: errors.YIELDED,
+            Kind.DECORATOR: errors.AS_DECORATOR,
+        }.get(kind, errors.IN_EXPRESSION)
+    return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(name, statement, how))
 
 
 class CallChecker:
@@ -143,7 +164,8 @@ class CallChecker:
         if resource is None:
             return
         site = entry.awaited if entry.awaited is not None and await_result(ret) is not None else entry.site
-        finding = judge(site, resource, self.types, format_type(resource, checker.options))
+        released = self.types.released_by_exit(resource, producer.fullname)
+        finding = judge(site, resource, self.types, format_type(resource, checker.options), released)
         if finding is None:
             return
         checker.fail(finding.message, call, code=finding.code)
