@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Final
 
@@ -27,10 +27,12 @@ from mypy.nodes import (
 )
 from mypy.types import Instance, get_proper_type
 
+from mypy_asyncres.config import Config, ConfigError
+
 Lookup = Callable[[str], "SymbolTableNode | None"]
 
 DATA_DIR: Final = "catalogue_data"
-KINDS: Final = ("class", "callable")
+KINDS: Final = ("class", "callable")  # "auto" (configured names): whatever the name is
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,30 @@ def load_entries() -> tuple[list[Entry], str]:
     return entries, digest.hexdigest()[:16]
 
 
+CONFIG_LIBRARY: Final = "config"
+
+
+def with_config(entries: list[Entry], config: Config, config_file: str) -> list[Entry]:
+    """The catalogue trimmed by `ignore_resources` and grown by `resources` / `needs_closing`."""
+    known = {entry.name for entry in entries}
+    for name in config.ignore_resources:
+        if name not in known:
+            raise ConfigError(
+                f'{config_file}: error: ignore_resources: "{name}" is not an entry of the catalogue'
+            )
+    ignored = set(config.ignore_resources)
+    closing = set(config.needs_closing)
+    result = [
+        replace(entry, enter_releases=entry.enter_releases and entry.name not in closing)
+        for entry in entries
+        if entry.name not in ignored
+    ]
+    for name in dict.fromkeys([*config.resources, *config.needs_closing]):
+        if name not in known or name in ignored:
+            result.append(Entry(name, "auto", CONFIG_LIBRARY, enter_releases=name not in closing))
+    return result
+
+
 def _root(fullname: str) -> str:
     return fullname.partition(".")[0]
 
@@ -126,10 +152,16 @@ class Catalogue:
     """Resolved defining names of the resources, grown package by package."""
 
     def __init__(
-        self, entries: Iterable[Entry], lookup: Lookup, modules: Callable[[], dict[str, MypyFile]]
+        self,
+        entries: Iterable[Entry],
+        lookup: Lookup,
+        modules: Callable[[], dict[str, MypyFile]],
+        on_unresolved: Callable[[Entry], None],
     ) -> None:
         self._lookup = lookup
         self._modules = modules
+        # Called for a configured name whose module is checked but lacks it (a typo).
+        self._on_unresolved = on_unresolved
         # Unresolved entries by every top-level package whose names may trigger them.
         self._pending: dict[str, list[Entry]] = {}
         for entry in entries:
@@ -150,8 +182,11 @@ class Catalogue:
                 self._pending[other].remove(entry)
                 if not self._pending[other]:
                     del self._pending[other]
-            # An entry that does not resolve does not exist in the installed version.
+            # A catalogue entry that does not resolve is absent from the installed version;
+            # a configured one is the user's typo.
             resolved = resolve(entry.name, self._lookup) if module is not None else None
+            if resolved is None and module is not None and entry.library == CONFIG_LIBRARY:
+                self._on_unresolved(entry)
             if resolved is not None:
                 kind, fullname = resolved
                 (self.classes if kind == "class" else self.callables).add(fullname)

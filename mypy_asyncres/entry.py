@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar, final
+import sys
+from typing import Any, NoReturn, TypeVar, final
 
 from mypy.nodes import MypyFile, SymbolNode, TypeInfo
 from mypy.options import Options
@@ -20,7 +21,9 @@ from mypy.types import Type
 
 import mypy_asyncres
 from mypy_asyncres import errors
-from mypy_asyncres.catalogue import Catalogue, load_entries
+from mypy_asyncres import config
+from mypy_asyncres.catalogue import Catalogue, Entry, load_entries, with_config
+from mypy_asyncres.config import ConfigError
 from mypy_asyncres.marking import check_decorator_application, mark_class
 from mypy_asyncres.names import MUST_ENTER
 from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
@@ -37,14 +40,32 @@ class AsyncResPlugin(Plugin):
         # Our hook for a name hides mypy's own: delegate to it first.
         self._default = DefaultPlugin(options)
         entries, self._catalogue_digest = load_entries()
-        self._types = ResourceTypes(Catalogue(entries, self.lookup_fully_qualified, self._loaded_modules))
+        config_file = options.config_file or ""
+        try:
+            self._config = config.load(config_file)
+            entries = with_config(entries, self._config, config_file)
+        except ConfigError as exc:
+            _stop(str(exc))
+        catalogue = Catalogue(entries, self.lookup_fully_qualified, self._loaded_modules, self._unresolved)
+        self._types = ResourceTypes(catalogue)
         self._checker = CallChecker(self._types)
 
     def _loaded_modules(self) -> dict[str, MypyFile]:
         return self._modules or {}
 
+    def _unresolved(self, entry: Entry) -> None:
+        _stop(
+            f'{self.options.config_file}: error: resources: "{entry.name}" does not resolve: '
+            "its module is checked but defines no such name"
+        )
+
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        return {"version": mypy_asyncres.__version__, "catalogue": self._catalogue_digest}
+        # Everything that changes the verdicts, so that mypy's cache follows it.
+        return {
+            "version": mypy_asyncres.__version__,
+            "catalogue": self._catalogue_digest,
+            "config": self._config.as_data(),
+        }
 
     def get_class_decorator_hook_2(self, fullname: str) -> Callable[[ClassDefContext], bool] | None:
         return partial(_guarded, mark_class, True) if fullname in MUST_ENTER else None
@@ -133,6 +154,13 @@ def _guarded(hook: Callable[..., _R], fallback: _R, ctx: Any, *args: Any) -> _R:
 
 def _guarded_call(hook: Callable[[FunctionContext], Type], ctx: FunctionContext) -> Type:
     return _guarded(hook, ctx.default_return_type, ctx)
+
+
+def _stop(line: str) -> NoReturn:
+    """Bad configuration: one line on stderr and exit code 2, as mypy does for its own."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+    raise SystemExit(2)
 
 
 def plugin_class(version: str) -> type[Plugin]:

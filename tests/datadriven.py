@@ -127,7 +127,8 @@ def run_mypy(
     workdir: Path, cache_root: Path, flags: list[str], extra_config: str = "", plugin: bool = True
 ) -> list[str]:
     """Run mypy in workdir; a case's own `[file mypy.ini]` adds sections to the config."""
-    key = " ".join(flags) + ("" if plugin else " (no plugin)")
+    # Flags and plugin configuration change every module's cache entry: one cache each.
+    key = " ".join(flags) + ("" if plugin else " (no plugin)") + extra_config
     cache_dir = cache_root / hashlib.sha1(key.encode()).hexdigest()[:10]
     (workdir / "mypy.ini").write_text(_config(cache_dir, plugin) + extra_config)
     old = os.getcwd()

@@ -1,0 +1,96 @@
+"""The plugin's own configuration, read from the file mypy itself uses.
+
+`[tool.mypy_asyncres]` in pyproject.toml, `[mypy_asyncres]` in mypy.ini / setup.cfg
+(outside mypy's own sections: mypy reads `[mypy-*]` as per-module options and warns
+about unknown keys under `[tool.mypy]`). Pure Python; unit-tested without mypy.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - mypy itself depends on tomli on 3.10
+    import tomli as tomllib
+
+INI_SECTION: Final = "mypy_asyncres"
+TOML_SECTION: Final = "tool.mypy_asyncres"
+KEYS: Final = ("resources", "ignore_resources", "needs_closing")
+_DOTTED_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+class ConfigError(Exception):
+    """One line naming the file, the key and the value that is wrong."""
+
+
+@dataclass(frozen=True)
+class Config:
+    # Extra fully-qualified classes or callables to treat as resources.
+    resources: tuple[str, ...] = ()
+    # Catalogue entries to switch off.
+    ignore_resources: tuple[str, ...] = ()
+    # Resources (catalogue or `resources`) whose `__exit__` does not release them.
+    needs_closing: tuple[str, ...] = ()
+
+    def as_data(self) -> dict[str, list[str]]:
+        """JSON-able, for mypy's cache (`report_config_data`)."""
+        return {key: sorted(getattr(self, key)) for key in KEYS}
+
+
+def load(config_file: str | None) -> Config:
+    if not config_file:
+        return Config()
+    if config_file.endswith(".toml"):
+        with open(config_file, "rb") as f:
+            try:
+                data = tomllib.load(f)
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{config_file}: error: invalid TOML: {exc}") from None
+        section = data.get("tool", {}).get("mypy_asyncres")
+        if section is None:
+            return Config()
+        if not isinstance(section, dict):
+            raise ConfigError(f"{config_file}: error: [{TOML_SECTION}] must be a table")
+        return _parse(section, config_file, f"[{TOML_SECTION}]", from_ini=False)
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(config_file)
+    except configparser.Error as exc:
+        raise ConfigError(f"{config_file}: error: {exc}".replace("\n", " ")) from None
+    if not parser.has_section(INI_SECTION):
+        return Config()
+    return _parse(dict(parser.items(INI_SECTION)), config_file, f"[{INI_SECTION}]", from_ini=True)
+
+
+def _parse(section: Mapping[str, object], path: str, where: str, from_ini: bool) -> Config:
+    values: dict[str, tuple[str, ...]] = {}
+    for key, raw in section.items():
+        if key not in KEYS:
+            known = ", ".join(KEYS)
+            raise ConfigError(f'{path}: error: {where} unknown key "{key}" (known keys: {known})')
+        names = _names(raw, from_ini)
+        if names is None:
+            expected = "a comma-separated list of names" if from_ini else "a list of strings"
+            raise ConfigError(f"{path}: error: {where} {key} = {raw!r}: expected {expected}")
+        for name in names:
+            if not _DOTTED_NAME.match(name):
+                raise ConfigError(
+                    f'{path}: error: {where} {key}: "{name}" is not a fully-qualified name '
+                    '(write it as "package.module.Name")'
+                )
+        values[key] = names
+    return Config(**values)
+
+
+def _names(raw: object, from_ini: bool) -> tuple[str, ...] | None:
+    if from_ini and isinstance(raw, str):
+        return tuple(part.strip() for part in re.split(r"[,\n]", raw) if part.strip())
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return tuple(item.strip() for item in raw)
+    return None

@@ -1,0 +1,121 @@
+"""Configuration: parsed without mypy; bad input is one clear line, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mypy_asyncres.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
+from mypy_asyncres.config import Config, ConfigError, load
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_toml_section(tmp_path: Path) -> None:
+    path = write(tmp_path, "pyproject.toml", """
+[tool.mypy]
+strict = true
+[tool.mypy_asyncres]
+resources = ["app.db.Connection", "app.db.connect"]
+ignore_resources = ["sqlite3.connect"]
+needs_closing = ["app.db.Connection"]
+""")
+    assert load(path) == Config(
+        resources=("app.db.Connection", "app.db.connect"),
+        ignore_resources=("sqlite3.connect",),
+        needs_closing=("app.db.Connection",),
+    )
+
+
+def test_ini_section_comma_and_newline_lists(tmp_path: Path) -> None:
+    path = write(tmp_path, "mypy.ini", "[mypy]\n[mypy_asyncres]\nresources = a.B, c.d\n    e.F\n")
+    assert load(path).resources == ("a.B", "c.d", "e.F")
+
+
+def test_setup_cfg_without_section(tmp_path: Path) -> None:
+    assert load(write(tmp_path, "setup.cfg", "[mypy]\nstrict = True\n")) == Config()
+    assert load(None) == Config()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("pyproject.toml", "[tool.mypy_asyncres]\nresource = ['a.B']\n",
+         '{path}: error: [tool.mypy_asyncres] unknown key "resource" (known keys: resources, ignore_resources, needs_closing)'),
+        ("pyproject.toml", "[tool.mypy_asyncres]\nresources = 'a.B'\n",
+         "{path}: error: [tool.mypy_asyncres] resources = 'a.B': expected a list of strings"),
+        ("pyproject.toml", "[tool.mypy_asyncres]\nresources = [1]\n",
+         "{path}: error: [tool.mypy_asyncres] resources = [1]: expected a list of strings"),
+        ("pyproject.toml", "[tool.mypy_asyncres]\nresources = ['Session']\n",
+         '{path}: error: [tool.mypy_asyncres] resources: "Session" is not a fully-qualified name (write it as "package.module.Name")'),
+        ("mypy.ini", "[mypy_asyncres]\nneeds_closing = a.b-c\n",
+         '{path}: error: [mypy_asyncres] needs_closing: "a.b-c" is not a fully-qualified name (write it as "package.module.Name")'),
+    ],
+)
+def test_errors_name_file_key_and_value(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = write(tmp_path, name, text)
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(info.value) == message.format(path=path)
+
+
+def test_ignore_must_name_a_catalogue_entry() -> None:
+    entries, _ = load_entries()
+    with pytest.raises(ConfigError, match='ignore_resources: "aiohttp.Nope" is not an entry of the catalogue'):
+        with_config(entries, Config(ignore_resources=("aiohttp.Nope",)), "pyproject.toml")
+
+
+def test_with_config_trims_grows_and_marks_needs_closing() -> None:
+    entries, _ = load_entries()
+    config = Config(
+        resources=("app.Conn",),
+        ignore_resources=("aiohttp.ClientSession",),
+        needs_closing=("app.Conn", "aiohttp.ClientResponse"),
+    )
+    result = {entry.name: entry for entry in with_config(entries, config, "x")}
+    assert "aiohttp.ClientSession" not in result
+    assert result["app.Conn"] == Entry("app.Conn", "auto", CONFIG_LIBRARY, enter_releases=False)
+    assert result["aiohttp.ClientResponse"].enter_releases is False
+    assert result["aiohttp.ClientSession.get"].enter_releases is True
+
+
+def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), MYPYPATH=str(REPO))
+    return subprocess.run(
+        [sys.executable, "-m", "mypy_asyncres", "--cache-dir", str(cwd / ".cache"), *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_bad_key_stops_mypy_with_one_line(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", "[tool.mypy]\n[tool.mypy_asyncres]\nignore = ['x.Y']\n")
+    write(tmp_path, "m.py", "x = 1\n")
+    result = run_cli(tmp_path, "m.py")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        'pyproject.toml: error: [tool.mypy_asyncres] unknown key "ignore" '
+        "(known keys: resources, ignore_resources, needs_closing)"
+    ]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_configured_name_that_does_not_resolve(tmp_path: Path) -> None:
+    write(tmp_path, "mypy.ini", "[mypy]\nplugins = mypy_asyncres\n[mypy_asyncres]\nresources = lib.Sesion\n")
+    write(tmp_path, "lib.py", "class Session:\n    pass\n")
+    write(tmp_path, "m.py", "import lib\ns = lib.Session()\n")
+    result = run_cli(tmp_path, "m.py")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        'mypy.ini: error: resources: "lib.Sesion" does not resolve: '
+        "its module is checked but defines no such name"
+    ]
