@@ -115,7 +115,7 @@ def _config(cache_dir: Path, plugin: bool = True) -> str:
     return (
         "[mypy]\n"
         + ("plugins = mypy_asyncres\n" if plugin else "")
-        + f"mypy_path = {REPO}\n"
+        + f"mypy_path = {REPO}, stubs\n"
         f"cache_dir = {cache_dir}\n"
         "strict = True\n"
         "show_error_codes = True\n"
