@@ -24,8 +24,9 @@ from mypy.nodes import (
     SymbolTableNode,
     TypeAlias,
     TypeInfo,
+    Var,
 )
-from mypy.types import Instance, get_proper_type
+from mypy.types import FunctionLike, Instance, get_proper_type
 
 from mypy_asyncres.config import Config, ConfigError
 
@@ -131,6 +132,9 @@ def resolve(name: str, lookup: Lookup) -> tuple[str, str] | None:
         return "class", node.fullname
     if isinstance(node, (FuncDef, Decorator, OverloadedFuncDef)):
         # A method's fullname is that of the class that defines it.
+        return "callable", node.fullname
+    if isinstance(node, Var) and isinstance(get_proper_type(node.type), FunctionLike):
+        # `tarfile.open = TarFile.open`, `io.open = builtins.open` in the stubs.
         return "callable", node.fullname
     owner_name, _, member = name.rpartition(".")
     if not owner_name:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+import hashlib
+import json
+import os
 import sys
 from typing import Any, NoReturn, TypeVar, final
 
@@ -24,6 +27,7 @@ from mypy_asyncres import errors
 from mypy_asyncres import config
 from mypy_asyncres.catalogue import Catalogue, Entry, load_entries, with_config
 from mypy_asyncres.config import ConfigError
+from mypy_asyncres.daemon import record_mark_dependencies, tracks_dependencies
 from mypy_asyncres.marking import check_decorator_application, mark_class
 from mypy_asyncres.names import MUST_ENTER
 from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
@@ -46,9 +50,12 @@ class AsyncResPlugin(Plugin):
             entries = with_config(entries, self._config, config_file)
         except ConfigError as exc:
             _stop(str(exc))
+        _version_with_config(self._config)
         catalogue = Catalogue(entries, self.lookup_fully_qualified, self._loaded_modules, self._unresolved)
         self._types = ResourceTypes(catalogue)
         self._checker = CallChecker(self._types)
+        # In the daemon every call records what would recheck it when a class mark changes.
+        self._daemon = tracks_dependencies(options)
 
     def _loaded_modules(self) -> dict[str, MypyFile]:
         return self._modules or {}
@@ -74,23 +81,32 @@ class AsyncResPlugin(Plugin):
         if fullname in MUST_ENTER:
             return partial(_guarded_call, check_decorator_application)
         producer = self._producer(fullname, is_method=False)
-        if producer is None:
+        if producer is None and not self._daemon:
             return None
         return partial(self._on_call, producer, self._default.get_function_hook(fullname))
 
     def get_method_hook(self, fullname: str) -> MethodHook | None:
         producer = self._producer(fullname, is_method=True)
-        if producer is None:
+        if producer is None and not self._daemon:
             return None
         return partial(self._on_call, producer, self._default.get_method_hook(fullname))
 
     def _producer(self, fullname: str, is_method: bool) -> Producer | None:
-        """Whether calls of `fullname` can produce a resource; None leaves mypy's hook alone."""
-        found = self._callee(fullname, is_method)
-        if found is None:
+        """Whether calls of `fullname` can produce a resource; None leaves mypy's hook alone.
+
+        Runs outside any hook context, so a bug here cannot be reported on a line: the
+        callee is then simply not checked (and mypy keeps going).
+        """
+        try:
+            found = self._callee(fullname, is_method)
+            if found is None:
+                return None
+            node, owner, defining_name = found
+            return classify_callee(node, owner, defining_name, self._types)
+        except Exception:
+            if os.environ.get("MYPY_ASYNCRES_DEBUG"):
+                raise
             return None
-        node, owner, defining_name = found
-        return classify_callee(node, owner, defining_name, self._types)
 
     def _callee(
         self, fullname: str, is_method: bool
@@ -128,12 +144,15 @@ class AsyncResPlugin(Plugin):
 
     def _on_call(
         self,
-        producer: Producer,
+        producer: Producer | None,
         default_hook: Callable[[Any], Type] | None,
         ctx: FunctionContext | MethodContext,
     ) -> Type:
         ret = default_hook(ctx) if default_hook is not None else ctx.default_return_type
-        _guarded(self._checker.check, None, ctx, producer, ret)
+        if self._daemon:
+            _guarded(record_mark_dependencies, None, ctx, ret)
+        if producer is not None:
+            _guarded(self._checker.check, None, ctx, producer, ret)
         return ret
 
 
@@ -154,6 +173,21 @@ def _guarded(hook: Callable[..., _R], fallback: _R, ctx: Any, *args: Any) -> _R:
 
 def _guarded_call(hook: Callable[[FunctionContext], Type], ctx: FunctionContext) -> Type:
     return _guarded(hook, ctx.default_return_type, ctx)
+
+
+_RELEASE = mypy_asyncres.__version__.partition("+")[0]
+
+
+def _version_with_config(settings: config.Config) -> None:
+    """Fold the configuration into `__version__`, which mypy reads right after creating the
+    plugin: its cache and the daemon (`dmypy run` restarts on a changed plugin snapshot)
+    then follow configuration changes. Without configuration the version is the release."""
+    data = settings.as_data()
+    if any(data.values()):
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
+        mypy_asyncres.__version__ = f"{_RELEASE}+config.{digest}"
+    else:
+        mypy_asyncres.__version__ = _RELEASE
 
 
 def _stop(line: str) -> NoReturn:

@@ -27,10 +27,17 @@ from mypy.nodes import (
     TypeInfo,
 )
 from mypy.plugin import ClassDefContext, FunctionContext
+from mypy.plugins.common import add_attribute_to_class
 from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
 
 from mypy_asyncres import errors
-from mypy_asyncres.names import COROUTINE, FUNCTION_MARKS_HOLDER, METADATA_KEY, MUST_ENTER
+from mypy_asyncres.names import (
+    CLASS_MARK_ATTRIBUTE,
+    COROUTINE,
+    FUNCTION_MARKS_HOLDER,
+    METADATA_KEY,
+    MUST_ENTER,
+)
 
 
 def refers_to(expr: Expression, fullnames: frozenset[str]) -> bool:
@@ -61,6 +68,17 @@ def mark_class(ctx: ClassDefContext) -> bool:
     info = ctx.cls.info
     if is_context_manager(info):
         _own_metadata(info)["must_enter"] = True
+        # The daemon does not compare metadata; a generated class attribute makes adding
+        # or removing the mark a change of the class, so its users are checked again.
+        add_attribute_to_class(
+            ctx.api,
+            ctx.cls,
+            CLASS_MARK_ATTRIBUTE,
+            ctx.api.named_type("builtins.bool"),
+            final=True,
+            is_classvar=True,
+            overwrite_existing=True,
+        )
     else:
         ctx.api.fail(
             errors.INVALID_CLASS_MARK.format(name=info.name),

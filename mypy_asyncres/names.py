@@ -10,6 +10,9 @@ METADATA_KEY: Final = "mypy_asyncres"
 # functions: a function's decorator list is empty when mypy loads it from cache.
 FUNCTION_MARKS_HOLDER: Final = "__mypy_asyncres_marks__"
 
+# A generated class attribute of marked classes (see marking.mark_class).
+CLASS_MARK_ATTRIBUTE: Final = "__mypy_asyncres_must_enter__"
+
 MUST_ENTER: Final = frozenset({"mypy_asyncres.must_enter", "mypy_asyncres.marks.must_enter"})
 
 CONTEXTMANAGER_DECORATORS: Final = frozenset(

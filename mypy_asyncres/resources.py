@@ -13,9 +13,11 @@ from mypy.nodes import (
     OverloadedFuncDef,
     SymbolNode,
     TypeInfo,
+    Var,
 )
 from mypy.types import (
     CallableType,
+    FunctionLike,
     Instance,
     Overloaded,
     Type,
@@ -76,12 +78,21 @@ class ResourceTypes:
             return any(self.declares_resource(t, enter_protocols=enter_protocols) for t in proper.items)
         if not isinstance(proper, Instance):
             return False
-        if self.is_resource_class(proper.type):
+        if self.is_resource_class(proper.type) or (
+            enter_protocols and proper.type.fullname in CONTEXT_MANAGER_PROTOCOLS
+        ):
             return True
-        if enter_protocols and proper.type.fullname in CONTEXT_MANAGER_PROTOCOLS:
-            return True
-        result = await_result(proper)
-        return result is not None and self.declares_resource(result, enter_protocols=enter_protocols)
+        # One level of awaiting only: `__await__` may well return the object itself.
+        result = get_proper_type(await_result(proper))
+        items = result.items if isinstance(result, UnionType) else [result]
+        return any(
+            isinstance(item, Instance)
+            and (
+                self.is_resource_class(item.type)
+                or (enter_protocols and item.type.fullname in CONTEXT_MANAGER_PROTOCOLS)
+            )
+            for item in items
+        )
 
 
 def await_result(typ: Type) -> Type | None:
@@ -130,7 +141,7 @@ def _signatures(node: SymbolNode) -> list[CallableType]:
     typ: Type | None = None
     if isinstance(node, Decorator):
         typ = node.var.type or node.func.type
-    elif isinstance(node, (FuncDef, OverloadedFuncDef)):
+    elif isinstance(node, (FuncDef, OverloadedFuncDef, Var)):
         typ = node.type
     proper = get_proper_type(typ) if typ is not None else None
     if isinstance(proper, CallableType):
@@ -161,7 +172,9 @@ def classify_callee(
     """Whether calls of this callee can produce a resource (decided once per callee name)."""
     if isinstance(node, TypeInfo):
         return Producer(fullname, always=False) if types.is_resource_class(node) else None
-    if not isinstance(node, (Decorator, FuncDef, OverloadedFuncDef)):
+    if isinstance(node, Var) and not isinstance(get_proper_type(node.type), FunctionLike):
+        return None  # a variable called through its type (`__call__`): mypy asks by method
+    if not isinstance(node, (Decorator, FuncDef, OverloadedFuncDef, Var)):
         return None
     if is_marked_callable(node, owner) or types.catalogue.is_callable(fullname):
         return Producer(fullname, always=True)

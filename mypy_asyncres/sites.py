@@ -118,15 +118,15 @@ class CallSite:
     awaited: Site | None  # the site of `await call`, when the call is awaited directly
 
 
-def _describe(expr: Expression) -> str:
+def describe(expr: Expression) -> str:
     """A short source-like rendering of a target or callee: `self.session`, `f`."""
     if isinstance(expr, NameExpr):
         return expr.name
     if isinstance(expr, MemberExpr):
-        inner = _describe(expr.expr)
+        inner = describe(expr.expr)
         return f"{inner}.{expr.name}" if inner else expr.name
     if isinstance(expr, IndexExpr):
-        inner = _describe(expr.base)
+        inner = describe(expr.base)
         return f"{inner}[...]" if inner else ""
     return ""
 
@@ -303,8 +303,8 @@ class _Collector:
         if isinstance(target, NameExpr):
             return self.site(_follow_up(target.name, following), target.name)
         if isinstance(target, (MemberExpr, IndexExpr)):
-            return self.site(Kind.STORED, _describe(target))
-        return self.site(Kind.BOUND, _describe(target))
+            return self.site(Kind.STORED, describe(target))
+        return self.site(Kind.BOUND, describe(target))
 
     def function_body(self, func: FuncItem, decorators: list[Expression]) -> None:
         for arg in func.arguments:
@@ -412,7 +412,7 @@ class _Collector:
         into_stack = isinstance(callee, MemberExpr) and callee.name in STACK_METHODS
         passed = Site(
             Kind.PASSED,
-            _describe(callee),
+            describe(callee),
             self.function,
             callee.fullname if isinstance(callee, RefExpr) else "",
         )
@@ -444,12 +444,16 @@ class SiteIndex:
         self._defs: list[Statement] | None = None
         self._calls: dict[int, CallSite] = {}
         self._rebuilt_after_miss = False
+        # (call, checking pass) already reported: a call is checked again for each
+        # overload item and inference attempt, and reports once.
+        self.reported: set[tuple[int, int]] = set()
 
     def _build(self, tree: MypyFile) -> None:
         collector = _Collector()
         collector.block(tree.defs)
         self._tree, self._defs, self._calls = tree, tree.defs, collector.calls
         self._rebuilt_after_miss = False
+        self.reported = set()
 
     def lookup(self, tree: MypyFile, call: CallExpr) -> CallSite | None:
         if tree is not self._tree or tree.defs is not self._defs:

@@ -9,12 +9,12 @@ from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
 from mypy.nodes import CallExpr
 from mypy.plugin import FunctionContext, MethodContext
-from mypy.types import CallableType, Instance, Type, get_proper_type
+from mypy.types import AnyType, CallableType, Instance, Type, get_proper_type
 
 from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, OWNING_CALLEES
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
-from mypy_asyncres.sites import Function, Kind, Site, SiteIndex
+from mypy_asyncres.sites import Function, Kind, Site, SiteIndex, describe
 
 # Sites where the resource is entered or its ownership is taken by checked code.
 _ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
@@ -31,15 +31,14 @@ class Finding:
 def _statement(resource: Type, site: Site) -> str:
     """`async with` or `with`, by what the resource supports (and where it is)."""
     proper = get_proper_type(resource)
+    in_async = site.function is not None and site.function.node.is_coroutine
     if isinstance(proper, Instance):
         has_async = proper.type.get("__aenter__") is not None
         has_sync = proper.type.get("__enter__") is not None
-        if has_sync and not has_async:
-            return "with"
-        if has_sync and has_async:
-            in_async = site.function is not None and site.function.node.is_coroutine
-            return "async with" if in_async else "with"
-    return "async with"
+        if has_sync != has_async:
+            return "with" if has_sync else "async with"
+    # Both, or not known (`Any`): what the enclosing function can write.
+    return "async with" if in_async else "with"
 
 
 def _declared_return(function: Function) -> Type | None:
@@ -165,12 +164,41 @@ class CallChecker:
             return
         site = entry.awaited if entry.awaited is not None and await_result(ret) is not None else entry.site
         released = self.types.released_by_exit(resource, producer.fullname)
-        finding = judge(site, resource, self.types, format_type(resource, checker.options), released)
+        if isinstance(get_proper_type(resource), AnyType):
+            name = f'"{describe(call.callee) or producer.fullname.rpartition(".")[2]}(...)"'
+        else:
+            name = format_type(resource, checker.options)
+        finding = judge(site, resource, self.types, name, released)
         if finding is None:
             return
-        checker.fail(finding.message, call, code=finding.code)
+        report(checker, finding, call, self.sites.reported)
+
+
+def report(checker: TypeChecker, finding: Finding, context: CallExpr, reported: set[tuple[int, int]]) -> bool:
+    """Report a finding without disturbing mypy's speculative checks.
+
+    mypy checks an overloaded call against each item with errors filtered and takes an
+    item whose attempt raised no error: an error of ours inside an attempt would reject
+    the right item and change the inferred type. So an attempt that already failed
+    reports nothing, and the rest report past the error watchers (mypy removes the
+    identical repeats of one line).
+    """
+    errors = checker.msg.errors
+    watchers = errors._watchers
+    if watchers and watchers[-1].has_new_errors():
+        return False  # this overload item (or inference attempt) does not apply
+    key = (id(context), checker.pass_num)
+    if key in reported:
+        return False
+    reported.add(key)
+    errors._watchers = []
+    try:
+        checker.fail(finding.message, context, code=finding.code)
         if finding.note is not None:
-            checker.note(finding.note, call, code=finding.code)
+            checker.note(finding.note, context, code=finding.code)
+    finally:
+        errors._watchers = watchers
+    return True
 
 
 def _is_coroutine(typ: Type) -> bool:

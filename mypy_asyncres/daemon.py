@@ -1,0 +1,46 @@
+"""Keeping the daemon (fine-grained mode) right when a class mark is added or removed.
+
+The daemon rechecks a function when something it depends on changes. A call of `Conn()`
+depends on `<lib.Conn>`, but adding `@must_enter` to `Conn` changes only its metadata and
+the attribute the mark generates (see marking.mark_class), so nothing would recheck the
+call. In fine-grained mode every call therefore also depends on that attribute of each
+class it produces (and of their bases), recorded as plugin dependencies of the module.
+"""
+
+from __future__ import annotations
+
+from mypy.checker import TypeChecker
+from mypy.options import Options
+from mypy.plugin import FunctionContext, MethodContext
+from mypy.types import Instance, Type, UnionType, get_proper_type
+
+from mypy_asyncres.names import CLASS_MARK_ATTRIBUTE
+from mypy_asyncres.resources import await_result
+
+
+def tracks_dependencies(options: Options) -> bool:
+    return options.fine_grained_incremental or options.cache_fine_grained
+
+
+def _classes(typ: Type, depth: int = 0) -> list[Instance]:
+    proper = get_proper_type(typ)
+    if isinstance(proper, UnionType):
+        return [i for item in proper.items for i in _classes(item, depth)]
+    if not isinstance(proper, Instance):
+        return []
+    found = [proper]
+    result = await_result(proper) if depth == 0 else None
+    if result is not None:
+        found.extend(_classes(result, depth + 1))
+    return found
+
+
+def record_mark_dependencies(ctx: FunctionContext | MethodContext, produced: Type) -> None:
+    checker = ctx.api
+    assert isinstance(checker, TypeChecker)
+    target = checker.tscope.current_target()
+    deps = checker.tree.plugin_deps
+    for instance in _classes(produced):
+        for base in instance.type.mro:
+            if base.module_name != "builtins":
+                deps.setdefault(f"<{base.fullname}.{CLASS_MARK_ATTRIBUTE}>", set()).add(target)
