@@ -52,10 +52,10 @@ class AsyncResPlugin(Plugin):
             _stop(str(exc))
         _version_with_config(self._config)
         catalogue = Catalogue(entries, self.lookup_fully_qualified, self._loaded_modules, self._unresolved)
-        self._types = ResourceTypes(catalogue)
-        self._checker = CallChecker(self._types)
         # In the daemon every call records what would recheck it when a class mark changes.
         self._daemon = tracks_dependencies(options)
+        self._types = ResourceTypes(catalogue, memoize=not self._daemon)
+        self._checker = CallChecker(self._types)
 
     def _loaded_modules(self) -> dict[str, MypyFile]:
         return self._modules or {}
@@ -97,12 +97,19 @@ class AsyncResPlugin(Plugin):
         Runs outside any hook context, so a bug here cannot be reported on a line: the
         callee is then simply not checked (and mypy keeps going).
         """
+        key = (fullname, is_method)
+        memo = self._types.producers
+        if self._types.fresh_memo() and key in memo:
+            return memo[key]
         try:
             found = self._callee(fullname, is_method)
-            if found is None:
-                return None
-            node, owner, defining_name = found
-            return classify_callee(node, owner, defining_name, self._types)
+            node, owner, defining_name = found if found is not None else (None, None, "")
+            producer = (
+                classify_callee(node, owner, defining_name, self._types) if node is not None else None
+            )
+            if self._types.fresh_memo():
+                memo[key] = producer
+            return producer
         except Exception:
             if os.environ.get("MYPY_ASYNCRES_DEBUG"):
                 raise

@@ -34,13 +34,38 @@ from mypy_asyncres.names import AWAITABLE, CONTEXT_MANAGER_PROTOCOLS, COROUTINE,
 class ResourceTypes:
     """Answers "is this type a resource?" from marks and the catalogue."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, memoize: bool) -> None:
         self.catalogue = catalogue
+        # Within one build a class's answer cannot change but through the catalogue
+        # growing; the daemon re-analyses classes in place, so it does not memoize.
+        self._memoize = memoize
+        self._classes: dict[str, bool] = {}
+        # Hook decisions per (callee name, is a method), kept by the plugin class.
+        self.producers: dict[tuple[str, bool], Producer | None] = {}
+        self._generation = catalogue.generation
+
+    def fresh_memo(self) -> bool:
+        """Whether memoized answers still hold (and drop them if not)."""
+        if not self._memoize:
+            return False
+        if self._generation != self.catalogue.generation:
+            self._classes.clear()
+            self.producers.clear()
+            self._generation = self.catalogue.generation
+            return False
+        return True
 
     def is_resource_class(self, info: TypeInfo) -> bool:
-        return any(
+        if self.fresh_memo():
+            known = self._classes.get(info.fullname)
+            if known is not None:
+                return known
+        answer = any(
             is_marked_class(base) or self.catalogue.is_class(base.fullname) for base in info.mro
         )
+        if self._memoize and self._generation == self.catalogue.generation:
+            self._classes[info.fullname] = answer
+        return answer
 
     def released_by_exit(self, resource: Type, producer: str) -> bool:
         """False for entries whose `__exit__` does not release them (`sqlite3.connect`)."""

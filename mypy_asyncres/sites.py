@@ -9,6 +9,7 @@ refuses interpreted subclasses of its visitor classes.
 from __future__ import annotations
 
 import enum
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from mypy.nodes import (
@@ -431,39 +432,69 @@ def _statement_expressions(s: AssertStmt | DelStmt | RaiseStmt) -> list[Expressi
 
 
 class SiteIndex:
-    """The call sites of the module being checked, built once per module.
+    """The call sites of the module being checked, walked lazily.
 
-    Keeps one module at a time (mypy checks one module at a time per process).
-    The daemon may reuse a `MypyFile` object with a new tree, so a call that is
-    not found triggers one rebuild; the index holds its nodes, so an id is never
-    reused by another node while it is in the index.
+    Keeps one module at a time (mypy checks one module at a time per process). Only
+    the top-level statement that contains a call is walked when the call is first
+    looked up: most of a module holds no resource. A call still not found makes the
+    whole module walked once (decorator lines may precede their statement's line).
+    The daemon may give a `MypyFile` a new tree: a new `defs` list resets the index.
+    The index holds its nodes, so an id is never reused by another node while in it.
     """
 
     def __init__(self) -> None:
         self._tree: MypyFile | None = None
-        self._defs: list[Statement] | None = None
+        self._defs: list[Statement] = []
+        self._walked: set[int] = set()  # ids of statements walked
         self._calls: dict[int, CallSite] = {}
-        self._rebuilt_after_miss = False
+        self._complete = False
         # (call, checking pass) already reported: a call is checked again for each
         # overload item and inference attempt, and reports once.
         self.reported: set[tuple[int, int]] = set()
 
-    def _build(self, tree: MypyFile) -> None:
-        collector = _Collector()
-        collector.block(tree.defs)
-        self._tree, self._defs, self._calls = tree, tree.defs, collector.calls
-        self._rebuilt_after_miss = False
+    def _reset(self, tree: MypyFile) -> None:
+        self._tree, self._defs = tree, tree.defs
+        self._walked = set()
+        self._calls = {}
+        self._complete = False
         self.reported = set()
+
+    def _walk(self, body: list[Statement], i: int) -> None:
+        collector = _Collector()
+        collector.calls = self._calls
+        collector.statement(body[i], body[i + 1] if i + 1 < len(body) else None)
+        self._walked.add(id(body[i]))
+
+    def _walk_containing(self, body: list[Statement], line: int) -> None:
+        """Walk the statement of `body` that holds `line`; into classes, down to the method."""
+        i = bisect_right([stmt.line for stmt in body], line) - 1
+        if i < 0 or id(body[i]) in self._walked:
+            return
+        stmt = body[i]
+        if isinstance(stmt, ClassDef) and stmt.defs.body:
+            self._walk_containing(stmt.defs.body, line)
+        else:
+            self._walk(body, i)
+
+    def _found(self, call: CallExpr) -> CallSite | None:
+        found = self._calls.get(id(call))
+        return found if found is not None and found.call is call else None
 
     def lookup(self, tree: MypyFile, call: CallExpr) -> CallSite | None:
         if tree is not self._tree or tree.defs is not self._defs:
-            self._build(tree)
-        found = self._calls.get(id(call))
-        if found is not None and found.call is call:
+            self._reset(tree)
+        found = self._found(call)
+        if found is not None:
             return found
-        if self._rebuilt_after_miss:
-            return None
-        self._build(tree)
-        self._rebuilt_after_miss = True
-        found = self._calls.get(id(call))
-        return found if found is not None and found.call is call else None
+        self._walk_containing(self._defs, call.line)
+        found = self._found(call)
+        if found is not None or self._complete:
+            return found
+        # Not where its line says: walk the whole module, once (a class's decorators
+        # and bases are only reached this way).
+        self._calls = {}
+        collector = _Collector()
+        collector.calls = self._calls
+        collector.block(self._defs)
+        self._complete = True
+        return self._found(call)
