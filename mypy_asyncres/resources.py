@@ -185,7 +185,11 @@ def _is_classmethod(node: SymbolNode) -> bool:
 
 
 def _returns_own_kind(ret: Type, owner: TypeInfo) -> bool:
-    return isinstance(ret, Instance) and owner.has_base(ret.type.fullname)
+    """`-> Conn` (or `async def ... -> Conn`) on Conn itself or a subclass of the returned type."""
+    proper = get_proper_type(ret)
+    if isinstance(proper, Instance) and proper.type.fullname == COROUTINE:
+        proper = get_proper_type(proper.args[-1])
+    return isinstance(proper, Instance) and owner.has_base(proper.type.fullname)
 
 
 def classify_callee(

@@ -20,6 +20,7 @@ cached once per flag set and shared by all cases.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -145,16 +146,27 @@ def run_mypy(
     return sorted((line for line in out.splitlines() if line.strip()), key=_sort_key)
 
 
+_clock = itertools.count(1_600_000_000)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write with an mtime no other write of this run has: cases share one mypy cache and
+    reuse module names (`lib`), and mypy trusts a cached module whose file has the same
+    size and mtime (in seconds), as two quick writes of different cases can."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    stamp = next(_clock)
+    os.utime(path, (stamp, stamp))
+
+
 def write_files(case: Case, workdir: Path) -> None:
     for fixture in sorted((DATA / "fixtures").glob("*.py")):
-        (workdir / fixture.name).write_text(fixture.read_text())
+        _write(workdir / fixture.name, fixture.read_text())
     for rel, text in case.files.items():
-        path = workdir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        _write(workdir / rel, text)
 
 
 def touch_main(workdir: Path) -> None:
     """Change main.py without moving a line, so mypy checks it again."""
     main = workdir / "main.py"
-    main.write_text(main.read_text() + "# warm run\n")
+    _write(main, main.read_text() + "# warm run\n")
