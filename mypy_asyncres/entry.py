@@ -34,6 +34,7 @@ from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
 from mypy_asyncres.verdict import CallChecker
 
 CallHook = Callable[[FunctionContext], Type]
+_UNKNOWN = object()
 MethodHook = Callable[[MethodContext], Type]
 
 
@@ -56,6 +57,9 @@ class AsyncResPlugin(Plugin):
         self._daemon = tracks_dependencies(options)
         self._types = ResourceTypes(catalogue, memoize=not self._daemon)
         self._checker = CallChecker(self._types)
+        # Hooks per callee name, valid while the memo is (see ResourceTypes.fresh_memo).
+        self._function_hooks = self._types.memo("function hooks")
+        self._method_hooks = self._types.memo("method hooks")
 
     def _loaded_modules(self) -> dict[str, MypyFile]:
         return self._modules or {}
@@ -78,18 +82,33 @@ class AsyncResPlugin(Plugin):
         return partial(_guarded, mark_class, True) if fullname in MUST_ENTER else None
 
     def get_function_hook(self, fullname: str) -> CallHook | None:
+        # mypy asks for every call: answer repeated names from a memo of the hooks.
+        if self._types.fresh_memo():
+            hook = self._function_hooks.get(fullname, _UNKNOWN)
+            if hook is not _UNKNOWN:
+                return hook  # type: ignore[return-value]
         if fullname in MUST_ENTER:
             return partial(_guarded_call, check_decorator_application)
         producer = self._producer(fullname, is_method=False)
-        if producer is None and not self._daemon:
-            return None
-        return partial(self._on_call, producer, self._default.get_function_hook(fullname))
+        found = None
+        if producer is not None or self._daemon:
+            found = partial(self._on_call, producer, self._default.get_function_hook(fullname))
+        if self._types.fresh_memo():
+            self._function_hooks[fullname] = found
+        return found
 
     def get_method_hook(self, fullname: str) -> MethodHook | None:
+        if self._types.fresh_memo():
+            hook = self._method_hooks.get(fullname, _UNKNOWN)
+            if hook is not _UNKNOWN:
+                return hook  # type: ignore[return-value]
         producer = self._producer(fullname, is_method=True)
-        if producer is None and not self._daemon:
-            return None
-        return partial(self._on_call, producer, self._default.get_method_hook(fullname))
+        found = None
+        if producer is not None or self._daemon:
+            found = partial(self._on_call, producer, self._default.get_method_hook(fullname))
+        if self._types.fresh_memo():
+            self._method_hooks[fullname] = found
+        return found
 
     def _producer(self, fullname: str, is_method: bool) -> Producer | None:
         """Whether calls of `fullname` can produce a resource; None leaves mypy's hook alone.
@@ -97,18 +116,12 @@ class AsyncResPlugin(Plugin):
         Runs outside any hook context, so a bug here cannot be reported on a line: the
         callee is then simply not checked (and mypy keeps going).
         """
-        key = (fullname, is_method)
-        memo = self._types.producers
-        if self._types.fresh_memo() and key in memo:
-            return memo[key]
         try:
             found = self._callee(fullname, is_method)
             node, owner, defining_name = found if found is not None else (None, None, "")
             producer = (
                 classify_callee(node, owner, defining_name, self._types) if node is not None else None
             )
-            if self._types.fresh_memo():
-                memo[key] = producer
             return producer
         except Exception:
             if os.environ.get("MYPY_ASYNCRES_DEBUG"):

@@ -40,9 +40,12 @@ class ResourceTypes:
         # growing; the daemon re-analyses classes in place, so it does not memoize.
         self._memoize = memoize
         self._classes: dict[str, bool] = {}
-        # Hook decisions per (callee name, is a method), kept by the plugin class.
-        self.producers: dict[tuple[str, bool], Producer | None] = {}
+        self._memos: dict[str, dict[str, object]] = {}
         self._generation = catalogue.generation
+
+    def memo(self, name: str) -> dict[str, object]:
+        """A memo of one build's answers, dropped with the others when they may be stale."""
+        return self._memos.setdefault(name, {})
 
     def fresh_memo(self) -> bool:
         """Whether memoized answers still hold (and drop them if not)."""
@@ -50,7 +53,8 @@ class ResourceTypes:
             return False
         if self._generation != self.catalogue.generation:
             self._classes.clear()
-            self.producers.clear()
+            for memo in self._memos.values():
+                memo.clear()
             self._generation = self.catalogue.generation
             return False
         return True

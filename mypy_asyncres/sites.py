@@ -14,6 +14,12 @@ from dataclasses import dataclass
 
 from mypy.nodes import (
     AssertStmt,
+    BytesExpr,
+    ComplexExpr,
+    EllipsisExpr,
+    FloatExpr,
+    IntExpr,
+    StrExpr,
     AssertTypeExpr,
     AssignmentExpr,
     AssignmentStmt,
@@ -92,7 +98,7 @@ class Kind(enum.Enum):
     EXPRESSION = "used in an expression"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, slots=True)
 class Function:
     """The function a call sits in, with the facts the verdict needs."""
 
@@ -104,7 +110,7 @@ class Function:
     is_marked: bool  # @must_enter factory
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     kind: Kind
     detail: str = ""  # the name bound to, the callee passed to, the attribute used, ...
@@ -112,7 +118,7 @@ class Site:
     callee: str = ""  # PASSED: the fullname of the callee, when it names one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallSite:
     call: CallExpr
     site: Site
@@ -202,10 +208,15 @@ def _follow_up(name: str, following: Statement | None) -> Kind:
 _HANDED_ON = frozenset({Kind.WITH, Kind.STACK, Kind.RETURNED})
 
 
+# Expressions that hold no other expression (the most common ones first).
+_LEAVES = (NameExpr, StrExpr, IntExpr, BytesExpr, FloatExpr, EllipsisExpr, ComplexExpr)
+
+
 class _Collector:
     def __init__(self) -> None:
         self.calls: dict[int, CallSite] = {}
         self.function: Function | None = None
+        self._shared: dict[tuple[Kind, Function | None], Site] = {}
 
     # ---- statements --------------------------------------------------------
 
@@ -328,11 +339,20 @@ class _Collector:
         self.function = outer
 
     def site(self, kind: Kind, detail: str = "") -> Site:
-        return Site(kind, detail, self.function)
+        if detail:
+            return Site(kind, detail, self.function)
+        # Detail-less sites are shared per function: the walker makes one per expression.
+        key = (kind, self.function)
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = Site(kind, "", self.function)
+        return found
 
     # ---- expressions -------------------------------------------------------
 
     def expr(self, e: Expression, site: Site) -> None:
+        if isinstance(e, _LEAVES):
+            return
         if isinstance(e, CallExpr):
             self.call(e, site, None)
         elif isinstance(e, AwaitExpr):
