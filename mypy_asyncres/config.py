@@ -7,17 +7,11 @@ about unknown keys under `[tool.mypy]`). Pure Python; unit-tested without mypy.
 
 from __future__ import annotations
 
-import configparser
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - mypy itself depends on tomli on 3.10
-    import tomli as tomllib
 
 INI_SECTION: Final = "mypy_asyncres"
 TOML_SECTION: Final = "tool.mypy_asyncres"
@@ -47,6 +41,10 @@ def load(config_file: str | None) -> Config:
     if not config_file:
         return Config()
     if config_file.endswith(".toml"):
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - mypy itself depends on tomli on 3.10
+            import tomli as tomllib
         with open(config_file, "rb") as f:
             try:
                 data = tomllib.load(f)
@@ -58,6 +56,8 @@ def load(config_file: str | None) -> Config:
         if not isinstance(section, dict):
             raise ConfigError(f"{config_file}: error: [{TOML_SECTION}] must be a table")
         return _parse(section, config_file, f"[{TOML_SECTION}]", from_ini=False)
+    import configparser
+
     parser = configparser.RawConfigParser()
     try:
         parser.read(config_file)

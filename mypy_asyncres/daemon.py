@@ -10,16 +10,11 @@ class it produces (and of their bases), recorded as plugin dependencies of the m
 from __future__ import annotations
 
 from mypy.checker import TypeChecker
-from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
 from mypy_asyncres.names import CLASS_MARK_ATTRIBUTE
 from mypy_asyncres.resources import await_result
-
-
-def tracks_dependencies(options: Options) -> bool:
-    return options.fine_grained_incremental or options.cache_fine_grained
 
 
 def _classes(typ: Type, depth: int = 0) -> list[Instance]:

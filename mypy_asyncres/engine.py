@@ -1,0 +1,135 @@
+"""The checking machinery behind the plugin class, built on the first hook mypy asks for.
+
+A fully warm mypy run asks for none, so it never imports the catalogue, the walker or
+the verdict (the plugin's whole cost there is loading the plugin class).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from mypy.nodes import MypyFile, SymbolNode, TypeInfo
+from mypy.plugin import FunctionContext, MethodContext
+from mypy.plugins.default import DefaultPlugin
+from mypy.types import Type
+
+from mypy_asyncres.catalogue import Catalogue, Entry, load_entries, with_config
+from mypy_asyncres.config import Config
+from mypy_asyncres.daemon import record_mark_dependencies
+from mypy_asyncres.guard import guarded
+from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
+from mypy_asyncres.verdict import CallChecker
+
+Lookup = Callable[[str], Any]
+_UNKNOWN = object()
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Config,
+        config_file: str,
+        default: DefaultPlugin,
+        lookup: Lookup,
+        modules: Callable[[], dict[str, MypyFile]],
+        on_unresolved: Callable[[Entry], None],
+        daemon: bool,
+    ) -> None:
+        entries = with_config(load_entries()[0], settings, config_file)  # may raise ConfigError
+        self._default = default
+        self._lookup = lookup
+        self._modules = modules
+        # In the daemon every call records what would recheck it when a class mark changes.
+        self._daemon = daemon
+        self.types = ResourceTypes(Catalogue(entries, lookup, modules, on_unresolved), memoize=not daemon)
+        self._checker = CallChecker(self.types)
+        # Hooks per callee name, valid while the memo is (see ResourceTypes.fresh_memo).
+        self._hooks = {False: self.types.memo("function hooks"), True: self.types.memo("method hooks")}
+
+    def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
+        """The hook for calls of `fullname`, or None to leave them to mypy (asked for every call)."""
+        memo = self._hooks[is_method]
+        if self.types.fresh_memo():
+            hook = memo.get(fullname, _UNKNOWN)
+            if hook is not _UNKNOWN:
+                return hook  # type: ignore[return-value]
+        producer = self._producer(fullname, is_method)
+        found = None
+        if producer is not None or self._daemon:
+            # Our hook for a name hides mypy's own: delegate to it first.
+            default = (
+                self._default.get_method_hook(fullname)
+                if is_method
+                else self._default.get_function_hook(fullname)
+            )
+            found = partial(self._on_call, producer, default)
+        if self.types.fresh_memo():
+            memo[fullname] = found
+        return found
+
+    def _producer(self, fullname: str, is_method: bool) -> Producer | None:
+        """Whether calls of `fullname` can produce a resource.
+
+        Runs outside any hook context, so a bug here cannot be reported on a line: the
+        callee is then simply not checked (and mypy keeps going).
+        """
+        try:
+            found = self._callee(fullname, is_method)
+            if found is None:
+                return None
+            node, owner, defining_name = found
+            return classify_callee(node, owner, defining_name, self.types)
+        except Exception:
+            if os.environ.get("MYPY_ASYNCRES_DEBUG"):
+                raise
+            return None
+
+    def _callee(
+        self, fullname: str, is_method: bool
+    ) -> tuple[SymbolNode, TypeInfo | MypyFile | None, str] | None:
+        """The callee's node, the class or module that defines it, and its defining name.
+
+        mypy names a method by the receiver's class, which may inherit it: look it
+        up through the MRO so marks and catalogue entries on a base class apply.
+        """
+        owner_name, _, member = fullname.rpartition(".")
+        if is_method:
+            if member.startswith("__") and member.endswith("__") and member != "__call__":
+                return None  # dunder methods (`__aenter__`, `__await__`, ...) create nothing
+            sym = self._lookup(owner_name)
+            info = sym.node if sym is not None else None
+            if not isinstance(info, TypeInfo):
+                return None
+            defining = info.get_containing_type_info(member)
+            method = defining.names.get(member) if defining is not None else None
+            if defining is None or method is None or method.node is None:
+                return None
+            return method.node, defining, f"{defining.fullname}.{member}"
+        sym = self._lookup(fullname)
+        if sym is None or sym.node is None:
+            return None
+        module = self._modules().get(owner_name)
+        owner: TypeInfo | MypyFile | None = module
+        node = sym.node
+        if not isinstance(node, TypeInfo) and module is None:
+            # A static or class method called through the class: `Cls.create()`.
+            owner_sym = self._lookup(owner_name)
+            if owner_sym is not None and isinstance(owner_sym.node, TypeInfo):
+                owner = owner_sym.node
+        return node, owner, getattr(node, "fullname", fullname) or fullname
+
+    def _on_call(
+        self,
+        producer: Producer | None,
+        default_hook: Callable[[Any], Type] | None,
+        ctx: FunctionContext | MethodContext,
+    ) -> Type:
+        ret = default_hook(ctx) if default_hook is not None else ctx.default_return_type
+        if self._daemon:
+            guarded(record_mark_dependencies, None, ctx, ret)
+        if producer is not None:
+            guarded(self._checker.check, None, ctx, producer, ret)
+        return ret
