@@ -175,9 +175,9 @@ class Catalogue:
         self.callables: set[str] = set()
         # Defining names of entries whose `__exit__` does not release them.
         self.not_released_by_exit: set[str] = set()
-        # Grows whenever names are resolved: answers derived from the catalogue before
+        # Called whenever names are resolved: answers derived from the catalogue before
         # that may be stale.
-        self.generation = 0
+        self.listeners: list[Callable[[], None]] = []
 
     def _resolve_package(self, root: str) -> None:
         modules = self._modules()
@@ -197,7 +197,8 @@ class Catalogue:
             if resolved is not None:
                 kind, fullname = resolved
                 (self.classes if kind == "class" else self.callables).add(fullname)
-                self.generation += 1
+                for listener in self.listeners:
+                    listener()
                 if not entry.enter_releases:
                     self.not_released_by_exit.add(fullname)
 

@@ -24,7 +24,6 @@ from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
 from mypy_asyncres.verdict import CallChecker
 
 Lookup = Callable[[str], Any]
-_UNKNOWN = object()
 
 
 class Engine:
@@ -46,16 +45,12 @@ class Engine:
         self._daemon = daemon
         self.types = ResourceTypes(Catalogue(entries, lookup, modules, on_unresolved), memoize=not daemon)
         self._checker = CallChecker(self.types)
-        # Hooks per callee name, valid while the memo is (see ResourceTypes.fresh_memo).
-        self._hooks = {False: self.types.memo("function hooks"), True: self.types.memo("method hooks")}
+        # Hooks per callee name (the plugin class reads them first: mypy asks for every call).
+        self.function_hooks = self.types.memo()
+        self.method_hooks = self.types.memo()
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
-        """The hook for calls of `fullname`, or None to leave them to mypy (asked for every call)."""
-        memo = self._hooks[is_method]
-        if self.types.fresh_memo():
-            hook = memo.get(fullname, _UNKNOWN)
-            if hook is not _UNKNOWN:
-                return hook  # type: ignore[return-value]
+        """The hook for calls of `fullname`, or None to leave them to mypy."""
         producer = self._producer(fullname, is_method)
         found = None
         if producer is not None or self._daemon:
@@ -66,8 +61,8 @@ class Engine:
                 else self._default.get_function_hook(fullname)
             )
             found = partial(self._on_call, producer, default)
-        if self.types.fresh_memo():
-            memo[fullname] = found
+        if self.types.memoize:
+            (self.method_hooks if is_method else self.function_hooks)[fullname] = found
         return found
 
     def _producer(self, fullname: str, is_method: bool) -> Producer | None:

@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
     from mypy_asyncres.engine import Engine
 
 
+_UNKNOWN = object()
+
+
 @final
 class AsyncResPlugin(Plugin):
     def __init__(self, options: Options) -> None:
@@ -48,6 +51,9 @@ class AsyncResPlugin(Plugin):
         # The daemon and `--cache-fine-grained` record dependencies (see daemon.py).
         self._daemon = options.fine_grained_incremental or options.cache_fine_grained
         self._engine_instance: Engine | None = None
+        # The engine's memos of hooks per callee name, read here first (the hot path).
+        self._function_hooks: dict[str, Any] = {}
+        self._method_hooks: dict[str, Any] = {}
         if self._config.ignore_resources:
             self._engine()  # names to ignore are checked against the catalogue at start
 
@@ -67,6 +73,8 @@ class AsyncResPlugin(Plugin):
                 )
             except ConfigError as exc:
                 _stop(str(exc))
+            self._function_hooks = self._engine_instance.function_hooks
+            self._method_hooks = self._engine_instance.method_hooks
         return self._engine_instance
 
     def _loaded_modules(self) -> dict[str, MypyFile]:
@@ -94,9 +102,15 @@ class AsyncResPlugin(Plugin):
             from mypy_asyncres.marking import check_decorator_application
 
             return partial(guarded_call, check_decorator_application)
+        hook = self._function_hooks.get(fullname, _UNKNOWN)
+        if hook is not _UNKNOWN:
+            return hook  # type: ignore[no-any-return]
         return self._engine().call_hook(fullname, is_method=False)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        hook = self._method_hooks.get(fullname, _UNKNOWN)
+        if hook is not _UNKNOWN:
+            return hook  # type: ignore[no-any-return]
         return self._engine().call_hook(fullname, is_method=True)
 
 

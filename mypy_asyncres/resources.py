@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mypy.maptype import map_instance_to_supertype
 from mypy.subtypes import find_member
@@ -36,38 +37,31 @@ class ResourceTypes:
 
     def __init__(self, catalogue: Catalogue, memoize: bool) -> None:
         self.catalogue = catalogue
-        # Within one build a class's answer cannot change but through the catalogue
-        # growing; the daemon re-analyses classes in place, so it does not memoize.
-        self._memoize = memoize
+        # Within one build an answer cannot change but through the catalogue growing,
+        # which drops the memos; the daemon re-analyses classes in place: no memos there.
+        self.memoize = memoize
         self._classes: dict[str, bool] = {}
-        self._memos: dict[str, dict[str, object]] = {}
-        self._generation = catalogue.generation
+        self._memos: list[dict[str, Any]] = [self._classes]
+        catalogue.listeners.append(self._drop_memos)
 
-    def memo(self, name: str) -> dict[str, object]:
+    def memo(self) -> dict[str, Any]:
         """A memo of one build's answers, dropped with the others when they may be stale."""
-        return self._memos.setdefault(name, {})
+        memo: dict[str, Any] = {}
+        self._memos.append(memo)
+        return memo
 
-    def fresh_memo(self) -> bool:
-        """Whether memoized answers still hold (and drop them if not)."""
-        if not self._memoize:
-            return False
-        if self._generation != self.catalogue.generation:
-            self._classes.clear()
-            for memo in self._memos.values():
-                memo.clear()
-            self._generation = self.catalogue.generation
-            return False
-        return True
+    def _drop_memos(self) -> None:
+        for memo in self._memos:
+            memo.clear()
 
     def is_resource_class(self, info: TypeInfo) -> bool:
-        if self.fresh_memo():
-            known = self._classes.get(info.fullname)
-            if known is not None:
-                return known
+        known = self._classes.get(info.fullname)
+        if known is not None:
+            return known
         answer = any(
             is_marked_class(base) or self.catalogue.is_class(base.fullname) for base in info.mro
         )
-        if self._memoize and self._generation == self.catalogue.generation:
+        if self.memoize:
             self._classes[info.fullname] = answer
         return answer
 
