@@ -322,19 +322,8 @@ class _Collector:
         for arg in func.arguments:
             if arg.initializer is not None:
                 self.expr(arg.initializer, self.site(Kind.EXPRESSION))
-        is_lambda = isinstance(func, LambdaExpr)
         outer = self.function
-        self.function = Function(
-            node=func,
-            name="<lambda>" if is_lambda else func.name,
-            is_lambda=is_lambda,
-            is_enter_method=not is_lambda and func.name in ENTER_METHODS,
-            is_context_manager_body=any(
-                isinstance(d, RefExpr) and d.fullname in CONTEXTMANAGER_DECORATORS
-                for d in decorators
-            ),
-            is_marked=any(isinstance(d, RefExpr) and d.fullname in MUST_ENTER for d in decorators),
-        )
+        self.function = function_facts(func, decorators)
         self.block(func.body.body)
         self.function = outer
 
@@ -441,6 +430,24 @@ class _Collector:
             self.expr(arg, self.site(Kind.STACK) if into_stack and i == 0 else passed)
 
 
+def _position(call: CallExpr) -> tuple[int, int, int | None, int | None]:
+    return (call.line, call.column, call.end_line, call.end_column)
+
+
+def function_facts(func: FuncItem, decorators: list[Expression]) -> Function:
+    is_lambda = isinstance(func, LambdaExpr)
+    return Function(
+        node=func,
+        name="<lambda>" if is_lambda else func.name,
+        is_lambda=is_lambda,
+        is_enter_method=not is_lambda and func.name in ENTER_METHODS,
+        is_context_manager_body=any(
+            isinstance(d, RefExpr) and d.fullname in CONTEXTMANAGER_DECORATORS for d in decorators
+        ),
+        is_marked=any(isinstance(d, RefExpr) and d.fullname in MUST_ENTER for d in decorators),
+    )
+
+
 def _statement_expressions(s: AssertStmt | DelStmt | RaiseStmt) -> list[Expression]:
     if isinstance(s, AssertStmt):
         parts = [s.expr, s.msg]
@@ -467,6 +474,7 @@ class SiteIndex:
         self._defs: list[Statement] = []
         self._walked: set[int] = set()  # ids of statements walked
         self._calls: dict[int, CallSite] = {}
+        self._positions: dict[tuple[int, int, int | None, int | None], CallSite] = {}
         self._complete = False
         # (call, checking pass) already reported: a call is checked again for each
         # overload item and inference attempt, and reports once.
@@ -476,29 +484,52 @@ class SiteIndex:
         self._tree, self._defs = tree, tree.defs
         self._walked = set()
         self._calls = {}
+        self._positions = {}
         self._complete = False
         self.reported = set()
 
-    def _walk(self, body: list[Statement], i: int) -> None:
+    def _walk(self, body: list[Statement], i: int, function: Function | None) -> None:
         collector = _Collector()
         collector.calls = self._calls
+        collector.function = function
         collector.statement(body[i], body[i + 1] if i + 1 < len(body) else None)
         self._walked.add(id(body[i]))
 
-    def _walk_containing(self, body: list[Statement], line: int) -> None:
-        """Walk the statement of `body` that holds `line`; into classes, down to the method."""
+    def _walk_containing(self, body: list[Statement], line: int, function: Function | None) -> None:
+        """Walk the statement of `body` that holds `line`, descending into classes and
+        functions (a call's site depends on its statement, the next statement and its
+        function only); compound statements are walked whole."""
         i = bisect_right([stmt.line for stmt in body], line) - 1
         if i < 0 or id(body[i]) in self._walked:
             return
         stmt = body[i]
+        func: FuncItem | None = None
+        decorators: list[Expression] = []
+        if isinstance(stmt, Decorator):
+            func, decorators = stmt.func, stmt.original_decorators or stmt.decorators
+        elif isinstance(stmt, FuncDef):
+            func = stmt
         if isinstance(stmt, ClassDef) and stmt.defs.body:
-            self._walk_containing(stmt.defs.body, line)
+            self._walk_containing(stmt.defs.body, line, None)
+        elif func is not None and func.body.body and line >= func.body.body[0].line:
+            self._walk_containing(func.body.body, line, function_facts(func, decorators))
         else:
-            self._walk(body, i)
+            self._walk(body, i, function)
 
     def _found(self, call: CallExpr) -> CallSite | None:
         found = self._calls.get(id(call))
-        return found if found is not None and found.call is call else None
+        if found is not None and found.call is call:
+            return found
+        # mypy checks copies of a function body for each value of a constrained type
+        # variable (`AnyStr`): the copy's calls stand where the original's do.
+        if len(self._positions) != len(self._calls):
+            self._positions = {_position(site.call): site for site in self._calls.values()}
+        copy = self._positions.get(_position(call))
+        # Plugins also check calls they make up (functools.partial checks `f(...)` at the
+        # `partial(f)` call): a copy has the same callee, a made-up call another one.
+        if copy is not None and describe(copy.call.callee) == describe(call.callee) != "":
+            return copy
+        return None
 
     def lookup(self, tree: MypyFile, call: CallExpr) -> CallSite | None:
         if tree is not self._tree or tree.defs is not self._defs:
@@ -506,13 +537,13 @@ class SiteIndex:
         found = self._found(call)
         if found is not None:
             return found
-        self._walk_containing(self._defs, call.line)
+        self._walk_containing(self._defs, call.line, None)
         found = self._found(call)
         if found is not None or self._complete:
             return found
         # Not where its line says: walk the whole module, once (a class's decorators
         # and bases are only reached this way).
-        self._calls = {}
+        self._calls, self._positions = {}, {}
         collector = _Collector()
         collector.calls = self._calls
         collector.block(self._defs)

@@ -7,9 +7,17 @@ from dataclasses import dataclass
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
-from mypy.nodes import CallExpr
+from mypy.nodes import CallExpr, Decorator
 from mypy.plugin import FunctionContext, MethodContext
-from mypy.types import AnyType, CallableType, Instance, Type, get_proper_type
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    NoneType,
+    Type,
+    UninhabitedType,
+    get_proper_type,
+)
 
 from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, OWNING_CALLEES
@@ -34,11 +42,24 @@ def _statement(resource: Type, site: Site) -> str:
     in_async = site.function is not None and site.function.node.is_coroutine
     if isinstance(proper, Instance):
         has_async = proper.type.get("__aenter__") is not None
-        has_sync = proper.type.get("__enter__") is not None
+        has_sync = _enters(proper, "__enter__")
         if has_sync != has_async:
             return "with" if has_sync else "async with"
     # Both, or not known (`Any`): what the enclosing function can write.
     return "async with" if in_async else "with"
+
+
+def _enters(instance: Instance, method: str) -> bool:
+    """Whether the class really supports `method`: aiohttp's `ClientSession.__enter__`
+    exists only to raise "use async with", declared to return None."""
+    sym = instance.type.get(method)
+    if sym is None:
+        return False
+    node = sym.node
+    sig = node.func.type if isinstance(node, Decorator) else getattr(node, "type", None)
+    if isinstance(sig, CallableType) and isinstance(get_proper_type(sig.ret_type), (NoneType, UninhabitedType)):
+        return instance.type.get("__aenter__") is None  # `__enter__ -> None` alone is still real
+    return True
 
 
 def _declared_return(function: Function) -> Type | None:
