@@ -178,29 +178,42 @@ class Catalogue:
         # Called whenever names are resolved: answers derived from the catalogue before
         # that may be stale.
         self.listeners: list[Callable[[], None]] = []
+        # How many modules were loaded at the last complete attempt, per package.
+        self._attempted: dict[str, int] = {}
 
     def _resolve_package(self, root: str) -> None:
         modules = self._modules()
+        if self._attempted.get(root) == len(modules):
+            return  # nothing new is loaded since the last attempt: nothing can resolve now
+        waiting = False
         for entry in list(self._pending.get(root, [])):
             module = _defining_module(entry.name, modules)
             if module is not None and not module.names:
-                continue  # not analysed yet (a later SCC): stays pending
+                waiting = True  # not analysed yet (a later SCC): try again on the next call
+                continue
+            resolved = resolve(entry.name, self._lookup) if module is not None else None
+            if resolved is None and not _certainly_absent(entry.name, module):
+                # Its module may be one that mypy has not loaded yet: from the cache, mypy
+                # loads a module only when the first module that imports it is processed.
+                continue
             for other in entry.roots:  # settled: resolved, or absent from this build
                 self._pending[other].remove(entry)
                 if not self._pending[other]:
                     del self._pending[other]
-            # A catalogue entry that does not resolve is absent from the installed version;
-            # a configured one is the user's typo.
-            resolved = resolve(entry.name, self._lookup) if module is not None else None
-            if resolved is None and module is not None and entry.library == CONFIG_LIBRARY:
-                self._on_unresolved(entry)
-            if resolved is not None:
-                kind, fullname = resolved
-                (self.classes if kind == "class" else self.callables).add(fullname)
-                for listener in self.listeners:
-                    listener()
-                if not entry.enter_releases:
-                    self.not_released_by_exit.add(fullname)
+            if resolved is None:
+                # A catalogue entry absent from the installed version is skipped; a
+                # configured one is the user's typo.
+                if entry.library == CONFIG_LIBRARY:
+                    self._on_unresolved(entry)
+                continue
+            kind, fullname = resolved
+            (self.classes if kind == "class" else self.callables).add(fullname)
+            if not entry.enter_releases:
+                self.not_released_by_exit.add(fullname)
+            for listener in self.listeners:
+                listener()
+        if not waiting:
+            self._attempted[root] = len(modules)
 
     def is_class(self, fullname: str) -> bool:
         if self._pending and _root(fullname) in self._pending:
@@ -211,6 +224,22 @@ class Catalogue:
         if self._pending and _root(fullname) in self._pending:
             self._resolve_package(_root(fullname))
         return fullname in self.callables
+
+
+def _certainly_absent(name: str, module: MypyFile | None) -> bool:
+    """Whether a name that did not resolve is absent, not in a module still to be loaded.
+
+    `module` is the longest loaded prefix of the name. The rest may start with a
+    submodule that is not loaded yet, unless it names a class of `module` or is a
+    single name that `module` lacks.
+    """
+    if module is None:
+        return False
+    rest = name[len(module.fullname) + 1 :].split(".")
+    sym = module.names.get(rest[0])
+    if sym is None:
+        return len(rest) == 1
+    return isinstance(sym.node, TypeInfo)
 
 
 def _defining_module(name: str, modules: dict[str, MypyFile]) -> MypyFile | None:

@@ -78,27 +78,43 @@ def daemon(tmp_path: Path) -> Iterator[list[str]]:
     subprocess.run([sys.executable, *command, "kill"], cwd=tmp_path / "project", env=env(), capture_output=True, timeout=60)
 
 
-def test_cold_warm_parallel_and_daemon_agree(tmp_path: Path, daemon: list[str]) -> None:
+MODES = ["cold", "warm", "parallel", "daemon"]
+FLAGS = ["--no-error-summary", "--no-color-output"]
+
+
+@pytest.fixture(scope="session")
+def stdlib_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache that holds only the standard library, built once per worker: the modes
+    start from copies of it, as from a user's earlier run of another project."""
+    where = tmp_path_factory.mktemp("stdlib-cache")
+    (where / "mypy.ini").write_text(CONFIG.format(section=""))
+    (where / "base.py").write_text("import contextlib\n")
+    run(where, "-m", "mypy", "--cache-dir", str(where / "cache"), "base.py")
+    return where / "cache"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_follows_every_edit(tmp_path: Path, daemon: list[str], stdlib_cache: Path, mode: str) -> None:
+    """Each mode walks the same edits and must print the lines each step expects, so all
+    four agree. One test per mode lets them run on both cores."""
     project = tmp_path / "project"
     project.mkdir()
-    flags = ["--no-error-summary", "--no-color-output"]
-    # "Cold" means the project's own modules are checked from scratch: each step starts
-    # from a copy of a cache that holds only the standard library (built once, here).
-    (project / "mypy.ini").write_text(CONFIG.format(section=""))
-    (project / "base.py").write_text("import contextlib\n")
-    run(project, "-m", "mypy", "--cache-dir", str(tmp_path / "base"), "base.py")
-    (project / "base.py").unlink()
+    # "Cold": each step checks the project's own modules from scratch, on a copy of the
+    # standard library's cache. "Warm" and "parallel": one cache follows all the edits.
+    for kept in ("warm", "parallel"):
+        shutil.copytree(stdlib_cache, tmp_path / kept)
     for number, (step, class_mark, function_mark, extra, section, expected) in enumerate(STEPS):
         write_step(project, class_mark, function_mark, extra, section)
-        cold = tmp_path / f"cold{number}"
-        shutil.copytree(tmp_path / "base", cold)
-        results = {
-            "cold": run(project, "-m", "mypy", "--cache-dir", str(cold), *flags, *FILES),
-            "warm": run(project, "-m", "mypy", "--cache-dir", str(tmp_path / "warm"), *flags, *FILES),
-            "parallel": run(
-                project, "-m", "mypy", "--cache-dir", str(tmp_path / "parallel"), "--num-workers", "2", *flags, *FILES
-            ),
-            "daemon": run(project, *daemon, "run", "--", *flags, *FILES),
-        }
-        for mode, lines in results.items():
-            assert lines == sorted(expected), f"{step}: {mode}"
+        if mode == "cold":
+            cache = tmp_path / f"cold{number}"
+            shutil.copytree(stdlib_cache, cache)
+            lines = run(project, "-m", "mypy", "--cache-dir", str(cache), *FLAGS, *FILES)
+        elif mode == "warm":
+            lines = run(project, "-m", "mypy", "--cache-dir", str(tmp_path / "warm"), *FLAGS, *FILES)
+        elif mode == "parallel":
+            lines = run(
+                project, "-m", "mypy", "--cache-dir", str(tmp_path / "parallel"), "--num-workers", "2", *FLAGS, *FILES
+            )
+        else:
+            lines = run(project, *daemon, "run", "--", *FLAGS, *FILES)
+        assert lines == sorted(expected), f"{step}: {mode}"
