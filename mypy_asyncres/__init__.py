@@ -7,19 +7,19 @@ lives here. Importing the package at runtime does not import mypy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from mypy_asyncres.marks import must_enter as must_enter
-
-if TYPE_CHECKING:
-    from mypy.plugin import Plugin
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "must_enter", "plugin"]
 
 
-def plugin(version: str) -> type[Plugin]:
-    """mypy's plugin entry point; the mypy side is imported only here."""
+# No mypy import here, not even under TYPE_CHECKING: users import `must_enter` from this
+# module, and mypy would then analyse mypy's own sources in every user's project.
+def plugin(version: str) -> type[Any]:
+    """mypy's plugin entry point (returns a `mypy.plugin.Plugin` subclass); the mypy side
+    is imported only here."""
     from mypy_asyncres.entry import plugin_class
 
     return plugin_class(version)

@@ -75,3 +75,20 @@ def test_runtime_import_does_not_import_mypy() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(REPO)),
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_importing_must_enter_does_not_make_mypy_check_mypy(tmp_path: Path) -> None:
+    """`from mypy_asyncres import must_enter` in a user's code: mypy follows the imports of
+    the package (TYPE_CHECKING ones too) and must not reach mypy's own sources."""
+    from mypy import build
+    from mypy.modulefinder import BuildSource
+    from mypy.options import Options
+
+    (tmp_path / "user.py").write_text("from mypy_asyncres import must_enter\n")
+    options = Options()
+    options.mypy_path = [str(REPO)]
+    options.incremental = False
+    result = build.build([BuildSource(str(tmp_path / "user.py"), "user")], options)
+    checked = sorted(result.files)
+    assert "mypy_asyncres.marks" in checked
+    assert [m for m in checked if m == "mypy" or m.startswith("mypy.")] == []
