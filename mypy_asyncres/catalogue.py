@@ -157,7 +157,7 @@ class Catalogue:
 
     def __init__(
         self,
-        entries: Iterable[Entry],
+        entries: list[Entry],
         lookup: Lookup,
         modules: Callable[[], dict[str, MypyFile]],
         on_unresolved: Callable[[Entry], None],
@@ -174,7 +174,8 @@ class Catalogue:
         self.classes: set[str] = set()
         self.callables: set[str] = set()
         # Defining names of entries whose `__exit__` does not release them.
-        self.not_released_by_exit: set[str] = set()
+        self._not_released_by_exit: set[str] = set()
+        self.may_not_release = any(not entry.enter_releases for entry in entries)
         # Called whenever names are resolved: answers derived from the catalogue before
         # that may be stale.
         self.listeners: list[Callable[[], None]] = []
@@ -209,21 +210,30 @@ class Catalogue:
             kind, fullname = resolved
             (self.classes if kind == "class" else self.callables).add(fullname)
             if not entry.enter_releases:
-                self.not_released_by_exit.add(fullname)
+                self._not_released_by_exit.add(fullname)
             for listener in self.listeners:
                 listener()
         if not waiting:
             self._attempted[root] = len(modules)
 
-    def is_class(self, fullname: str) -> bool:
+    def _settle(self, fullname: str) -> None:
         if self._pending and _root(fullname) in self._pending:
             self._resolve_package(_root(fullname))
+
+    def is_class(self, fullname: str) -> bool:
+        self._settle(fullname)
         return fullname in self.classes
 
     def is_callable(self, fullname: str) -> bool:
-        if self._pending and _root(fullname) in self._pending:
-            self._resolve_package(_root(fullname))
+        self._settle(fullname)
         return fullname in self.callables
+
+    def released_by_exit(self, fullname: str) -> bool:
+        """False for entries whose exit does not release them (`sqlite3.connect`)."""
+        if not self.may_not_release:
+            return True
+        self._settle(fullname)
+        return fullname not in self._not_released_by_exit
 
 
 def _certainly_absent(name: str, module: MypyFile | None) -> bool:

@@ -45,15 +45,31 @@ def manual_close(resource: str, statement: str, name: str) -> str:
     )
 
 
+def closing_wrapper(statement: str) -> str:
+    """What releases a resource whose own exit does not: `closing`, or `aclosing`."""
+    return "contextlib.aclosing" if statement == "async with" else "contextlib.closing"
+
+
 def needs_closing(resource: str, statement: str) -> str:
+    wrapper = closing_wrapper(statement)
     return (
-        f'{resource} does not release itself on exit; enter it through "contextlib.closing": '
-        f'"{statement} contextlib.closing(...) as ..."'
+        f'{resource} does not release itself on exit; enter it through "{wrapper}": '
+        f'"{statement} {wrapper}(...) as ..."'
     )
 
 
+def not_closed(resource: str, how: str) -> str:
+    return f'{resource} cannot be entered and must be closed in a "finally", but it is {how}'
+
+
 def use_statement_note(statement: str, name: str) -> str:
-    return f'Use "{statement} ... as {name}:" so that it is released on every path'
+    # `with ...` or, for a wrapped resource, `with contextlib.closing(...)`.
+    opener = statement if statement.endswith("(...)") else f"{statement} ..."
+    return f'Use "{opener} as {name}:" so that it is released on every path'
+
+
+def close_in_finally_note(name: str) -> str:
+    return f'Close "{name}" in the "finally" of a "try" that follows right after'
 
 
 # How a resource escapes, completing "..., but it is <how>".

@@ -35,6 +35,8 @@ STACK_METHODS: Final = frozenset(
 )
 # Calls in a `finally` that release a resource bound just before the `try`.
 RELEASE_METHODS: Final = frozenset({"close", "aclose", "__exit__", "__aexit__"})
+# ... or that give it back to where it came from: `await pool.release(conn)`.
+RELEASE_BY_ARGUMENT_METHODS: Final = frozenset({"release"})
 
 # Callees that take ownership of a resource passed to them (and release it on their exit).
 OWNING_CALLEES: Final = frozenset({"contextlib.closing", "contextlib.aclosing"})

@@ -67,15 +67,15 @@ class ResourceTypes:
 
     def released_by_exit(self, resource: Type, producer: str) -> bool:
         """False for entries whose `__exit__` does not release them (`sqlite3.connect`)."""
-        not_released = self.catalogue.not_released_by_exit
-        if not not_released:
+        catalogue = self.catalogue
+        if not catalogue.may_not_release:
             return True
-        if producer in not_released:
+        if not catalogue.released_by_exit(producer):
             return False
         proper = get_proper_type(resource)
         return not (
             isinstance(proper, Instance)
-            and any(base.fullname in not_released for base in proper.type.mro)
+            and any(not catalogue.released_by_exit(base.fullname) for base in proper.type.mro)
         )
 
     def resource_in(self, typ: Type) -> Instance | None:

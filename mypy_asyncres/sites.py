@@ -73,6 +73,7 @@ from mypy_asyncres.names import (
     CONTEXTMANAGER_DECORATORS,
     ENTER_METHODS,
     MUST_ENTER,
+    RELEASE_BY_ARGUMENT_METHODS,
     RELEASE_METHODS,
     STACK_METHODS,
 )
@@ -156,17 +157,22 @@ def _stack_call(expr: Expression) -> CallExpr | None:
     return None
 
 
+def _is_release_of(expr: Expression, name: str) -> bool:
+    """`name.close()` / `aclose` / `__exit__` / `__aexit__`, or `pool.release(name)`."""
+    if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
+        return False
+    method = expr.callee.name
+    if method in RELEASE_METHODS:
+        return _is_name(expr.callee.expr, name)
+    return method in RELEASE_BY_ARGUMENT_METHODS and bool(expr.args) and _is_name(expr.args[0], name)
+
+
 def _releases(body: list[Statement], name: str) -> bool:
-    """Whether these statements call `name.close()` / `aclose` / `__exit__` / `__aexit__`."""
+    """Whether these statements release `name` (see `_is_release_of`)."""
     for stmt in body:
         if isinstance(stmt, ExpressionStmt):
             expr = stmt.expr.expr if isinstance(stmt.expr, AwaitExpr) else stmt.expr
-            if (
-                isinstance(expr, CallExpr)
-                and isinstance(expr.callee, MemberExpr)
-                and expr.callee.name in RELEASE_METHODS
-                and _is_name(expr.callee.expr, name)
-            ):
+            if _is_release_of(expr, name):
                 return True
         elif isinstance(stmt, IfStmt):
             if any(_releases(b.body, name) for b in stmt.body) or (

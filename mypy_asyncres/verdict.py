@@ -95,8 +95,44 @@ def _is_context_decorator(resource: Type) -> bool:
     )
 
 
-def judge(site: Site, resource: Type, types: ResourceTypes, name: str, released_by_exit: bool) -> Finding | None:
+def _how(site: Site) -> str:
+    """How the value escapes, completing "..., but it is <how>"."""
+    kind = site.kind
+    if kind is Kind.BOUND:
+        return errors.bound_to(site.detail)
+    if kind is Kind.RETURNED or kind is Kind.BOUND_THEN_RETURNED:
+        return errors.returned_from(site.function.name if site.function else "")
+    return {
+        Kind.STORED: errors.stored_in(site.detail),
+        Kind.DISCARDED: errors.DISCARDED,
+        Kind.PASSED: errors.passed_to(site.detail),
+        Kind.CONTAINER: errors.IN_CONTAINER,
+        Kind.CHAINED: errors.used_directly(site.detail),
+        Kind.YIELDED: errors.YIELDED,
+        Kind.DECORATOR: errors.AS_DECORATOR,
+    }.get(kind, errors.IN_EXPRESSION)
+
+
+def _judge_close_only(site: Site, name: str) -> Finding | None:
+    """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
+    `try` right after it is the one correct place to release it."""
+    kind = site.kind
+    if kind in _ENTERED or kind in _RETURNED or kind in (Kind.AWAITED, Kind.BOUND_THEN_FINALLY):
+        # Entering it is mypy's own error; returned, it is the caller's, which cannot
+        # declare it as a resource: quiet.
+        return None
+    if site.function is not None and site.function.is_enter_method:
+        return None
+    note = errors.close_in_finally_note(site.detail) if kind is Kind.BOUND else None
+    return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
+
+
+def judge(
+    site: Site, resource: Type, types: ResourceTypes, name: str, released_by_exit: bool, enterable: bool = True
+) -> Finding | None:
     """The finding for a resource (named `name` in messages) that goes to `site`, if any."""
+    if not enterable:
+        return _judge_close_only(site, name)
     kind = site.kind
     function = site.function
     statement = _statement(resource, site)
@@ -111,12 +147,10 @@ def judge(site: Site, resource: Type, types: ResourceTypes, name: str, released_
     if function is not None and function.is_enter_method:
         return None  # created by the owner's __enter__/__aenter__: its __exit__ releases it
     if not released_by_exit:
-        statement = f"{statement} contextlib.closing(...)"
-    if kind in _RETURNED:
-        if _hands_ownership_out(function, types):
-            return None
-        how = errors.returned_from(function.name if function else "")
-    elif kind is Kind.BOUND_THEN_FINALLY:
+        statement = f"{statement} {errors.closing_wrapper(statement)}(...)"
+    if kind in _RETURNED and _hands_ownership_out(function, types):
+        return None
+    if kind is Kind.BOUND_THEN_FINALLY:
         if function is not None and function.is_context_manager_body:
             return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
         return Finding(
@@ -124,24 +158,16 @@ def judge(site: Site, resource: Type, types: ResourceTypes, name: str, released_
             errors.manual_close(name, statement, site.detail),
             errors.use_statement_note(statement, site.detail),
         )
-    elif kind is Kind.BOUND:
-        note = errors.use_statement_note(statement, site.detail) if site.detail else None
-        return Finding(
-            errors.RESOURCE_NOT_ENTERED,
-            errors.not_entered(name, statement, errors.bound_to(site.detail)),
-            note,
-        )
-    else:
-        how = {
-            Kind.STORED: errors.stored_in(site.detail),
-            Kind.DISCARDED: errors.DISCARDED,
-            Kind.PASSED: errors.passed_to(site.detail),
-            Kind.CONTAINER: errors.IN_CONTAINER,
-            Kind.CHAINED: errors.used_directly(site.detail),
-            Kind.YIELDED: errors.YIELDED,
-            Kind.DECORATOR: errors.AS_DECORATOR,
-        }.get(kind, errors.IN_EXPRESSION)
-    return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(name, statement, how))
+    note = errors.use_statement_note(statement, site.detail) if kind is Kind.BOUND and site.detail else None
+    return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(name, statement, _how(site)), note)
+
+
+@dataclass(frozen=True)
+class Produced:
+    """The resource a call yields to its site, and whether it can be entered at all."""
+
+    resource: Type
+    enterable: bool = True
 
 
 class CallChecker:
@@ -151,23 +177,37 @@ class CallChecker:
         self.types = types
         self.sites = SiteIndex()
 
-    def produced(self, producer: Producer, ret: Type, awaited: bool) -> Type | None:
+    def produced(self, producer: Producer, ret: Type, awaited: bool) -> Produced | None:
         """The resource this call yields to its site (the awaited result if awaited)."""
-        if awaited:
-            result = await_result(ret)
-            if result is not None:
-                found = self.types.resource_in(result)
-                if found is not None:
-                    return found
-                if producer.always and _is_coroutine(ret):
-                    return result  # a marked `async def` factory
-                return None  # awaiting consumes the awaitable
+        result = await_result(ret)
+        if awaited and result is not None:
+            found = self.types.resource_in(result)
+            if found is not None:
+                return Produced(found)
+            if producer.always and _is_coroutine(ret):
+                # A marked or catalogued `async def` factory: what it gives must be
+                # released; entered if it can be (`await asyncpg.connect()` cannot).
+                return Produced(result, enterable=_is_context_manager(result))
+            proper_ret = get_proper_type(ret)
+            is_async_cm = isinstance(proper_ret, Instance) and _enters(proper_ret, "__aenter__")
+            if is_async_cm and (producer.always or self.types.resource_in(ret) is not None):
+                # `f = await aiofiles.open(p)`, `conn = await pool.acquire()`: awaited where
+                # it should have been entered; what the await gave holds the resource.
+                return Produced(result)
+            return None  # awaiting consumes the awaitable
         found = self.types.resource_in(ret)
         if found is not None:
-            return found
+            return Produced(found)
+        if result is not None and _is_coroutine(ret):
+            # The coroutine of an `async def` factory, not awaited here: it escapes with
+            # the resource it will give (`asyncio.create_task(connect())`).
+            found = self.types.resource_in(result)
+            if found is not None:
+                return Produced(found)
+            if producer.always:
+                return Produced(result, enterable=_is_context_manager(result))
         if producer.always:
-            result = await_result(ret) if _is_coroutine(ret) else None
-            return result if result is not None else ret
+            return Produced(ret)
         return None
 
     def check(self, ctx: FunctionContext | MethodContext, producer: Producer, ret: Type) -> None:
@@ -180,22 +220,31 @@ class CallChecker:
         if entry is None:
             return
         awaited = entry.awaited is not None
-        resource = self.produced(producer, ret, awaited)
-        if resource is None:
+        produced = self.produced(producer, ret, awaited)
+        if produced is None:
             return
+        resource = produced.resource
         site = entry.awaited if entry.awaited is not None and await_result(ret) is not None else entry.site
         released = self.types.released_by_exit(resource, producer.fullname)
         if isinstance(get_proper_type(resource), AnyType):
             name = f'"{describe(call.callee) or producer.fullname.rpartition(".")[2]}(...)"'
         else:
             name = format_type(resource, checker.options)
-        finding = judge(site, resource, self.types, name, released)
+        finding = judge(site, resource, self.types, name, released, produced.enterable)
         if finding is None:
             return
-        report(checker, finding, call, self.sites.reported)
+        # Keyed by the call in the source: copies of a body (constrained type variables)
+        # check their own copy of the call, and report once for it.
+        report(checker, finding, call, (id(entry.call), checker.pass_num), self.sites.reported)
 
 
-def report(checker: TypeChecker, finding: Finding, context: CallExpr, reported: set[tuple[int, int]]) -> bool:
+def report(
+    checker: TypeChecker,
+    finding: Finding,
+    context: CallExpr,
+    key: tuple[int, int],
+    reported: set[tuple[int, int]],
+) -> bool:
     """Report a finding without disturbing mypy's speculative checks.
 
     mypy checks an overloaded call against each item with errors filtered and takes an
@@ -208,7 +257,6 @@ def report(checker: TypeChecker, finding: Finding, context: CallExpr, reported: 
     watchers = errors._watchers
     if watchers and watchers[-1].has_new_errors():
         return False  # this overload item (or inference attempt) does not apply
-    key = (id(context), checker.pass_num)
     if key in reported:
         return False
     reported.add(key)
@@ -220,6 +268,13 @@ def report(checker: TypeChecker, finding: Finding, context: CallExpr, reported: 
     finally:
         errors._watchers = watchers
     return True
+
+
+def _is_context_manager(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    if isinstance(proper, AnyType):
+        return True  # not known: the usual advice
+    return isinstance(proper, Instance) and (_enters(proper, "__enter__") or _enters(proper, "__aenter__"))
 
 
 def _is_coroutine(typ: Type) -> bool:

@@ -156,9 +156,11 @@ def run_mypy(
     extra_config: str = "",
     plugin: bool = True,
     files: list[str] | None = None,
+    batch: bool = False,
 ) -> list[str]:
     """Run mypy on `files` (main.py) in workdir; a case's own `[file mypy.ini]` adds
-    sections to the config."""
+    sections to the config. A batch fails on a blocking error (a syntax error in one
+    case stops mypy before it checks the others)."""
     # Options that mypy's cache follows, and the plugin's configuration, change every
     # module's cache entry: one cache each (`--hide-error-codes` shares the default's).
     key = _cache_key(tuple(flags)) + ("" if plugin else " (no plugin)") + extra_config
@@ -167,7 +169,7 @@ def run_mypy(
     old = os.getcwd()
     os.chdir(workdir)
     try:
-        out, err, _status = mypy.api.run(
+        out, err, status = mypy.api.run(
             ["--config-file", "mypy.ini", "--no-error-summary", "--show-traceback",
              "--no-pretty", "--no-color-output", *flags, *(files or ["main.py"])]
         )
@@ -175,6 +177,8 @@ def run_mypy(
         os.chdir(old)
     if err.strip():
         raise AssertionError(f"mypy wrote to stderr:\n{err}")
+    if status == 2 and batch:
+        raise AssertionError("a blocking error stopped the batch")
     return sorted((line for line in out.splitlines() if line.strip()), key=_sort_key)
 
 
@@ -227,7 +231,7 @@ def run_batch(cases: list[Case], workdir: Path, cache_root: Path) -> BatchResult
     results = []
     for _ in ("cold", "warm"):
         try:
-            lines = run_mypy(workdir, cache_root, [], files=list(modules))
+            lines = run_mypy(workdir, cache_root, [], files=list(modules), batch=True)
         except AssertionError:
             return None
         per_case: dict[str, list[str]] = {case.name: [] for case in cases}
