@@ -171,6 +171,9 @@ class Catalogue:
         for entry in entries:
             for root in entry.roots:
                 self._pending.setdefault(root, []).append(entry)
+        self._configured_roots = sorted(
+            {root for entry in entries if entry.library == CONFIG_LIBRARY for root in entry.roots}
+        )
         self.classes: set[str] = set()
         self.callables: set[str] = set()
         # Defining names of entries whose `__exit__` does not release them.
@@ -216,6 +219,12 @@ class Catalogue:
         if not waiting:
             self._attempted[root] = len(modules)
 
+    def settle_configured(self) -> None:
+        """Resolve the configured names whose modules are analysed by now, so that a typo
+        is reported even if nothing calls into its module."""
+        for root in [root for root in self._configured_roots if root in self._pending]:
+            self._resolve_package(root)
+
     def _settle(self, fullname: str) -> None:
         if self._pending and _root(fullname) in self._pending:
             self._resolve_package(_root(fullname))
@@ -248,7 +257,8 @@ def _certainly_absent(name: str, module: MypyFile | None) -> bool:
     rest = name[len(module.fullname) + 1 :].split(".")
     sym = module.names.get(rest[0])
     if sym is None:
-        return len(rest) == 1
+        # A module that is not a package has no submodules.
+        return len(rest) == 1 or not module.is_package_init_file()
     return isinstance(sym.node, TypeInfo)
 
 

@@ -51,6 +51,7 @@ class Engine:
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""
+        self.types.catalogue.settle_configured()
         producer = self._producer(fullname, is_method)
         found = None
         if producer is not None or self._daemon:

@@ -119,3 +119,34 @@ def test_configured_name_that_does_not_resolve(tmp_path: Path) -> None:
         'mypy.ini: error: resources: "lib.Sesion" does not resolve: '
         "its module is checked but defines no such name"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "files"),
+    [
+        # The module is checked, but nothing calls into it.
+        ("lib.Sesion", {"lib.py": "class Session:\n    pass\n", "m.py": "import lib\nprint(len('x'))\n"}),
+        # A "submodule" of a module that is not a package.
+        ("lib.sub.Session", {"lib.py": "class Session:\n    pass\n", "m.py": "import lib\ns = lib.Session()\n"}),
+        # A method its class lacks.
+        ("lib.Session.opne", {"lib.py": "class Session:\n    pass\n", "m.py": "import lib\ns = lib.Session()\n"}),
+    ],
+)
+def test_configured_typo_is_reported_wherever_it_is(tmp_path: Path, name: str, files: dict[str, str]) -> None:
+    write(tmp_path, "mypy.ini", f"[mypy]\nplugins = mypy_asyncres\n[mypy_asyncres]\nresources = {name}\n")
+    for path, text in files.items():
+        write(tmp_path, path, text)
+    result = run_cli(tmp_path, "m.py")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f'mypy.ini: error: resources: "{name}" does not resolve: its module is checked but defines no such name'
+    ]
+
+
+def test_configured_name_of_a_package_not_in_the_build_is_not_an_error(tmp_path: Path) -> None:
+    """Like a catalogue entry of a library that is not installed: the run may check only
+    part of a project."""
+    write(tmp_path, "mypy.ini", "[mypy]\nplugins = mypy_asyncres\n[mypy_asyncres]\nresources = elsewhere.Session\n")
+    write(tmp_path, "m.py", "x = len('x')\n")
+    result = run_cli(tmp_path, "m.py")
+    assert (result.returncode, result.stderr) == (0, "")
