@@ -106,6 +106,9 @@ INVALID_CLASS_MARK: Final = (
 INVALID_FUNCTION_MARK: Final = (
     '@must_enter function "{name}" returns {type}, which is not a context manager'
 )
+MARK_ABOVE_CONTEXTMANAGER: Final = (
+    'Put @must_enter above @contextmanager / @asynccontextmanager, so that it marks the context manager'
+)
 NOT_A_DECORATOR: Final = "@must_enter must decorate a class or a function definition"
 
 

@@ -15,6 +15,7 @@ from mypy.nodes import (
     GDEF,
     Block,
     ClassDef,
+    Context,
     Decorator,
     Expression,
     FuncDef,
@@ -35,6 +36,7 @@ from mypy_asyncres.names import (
     CLASS_MARK_ATTRIBUTE,
     COROUTINE,
     FUNCTION_MARKS_HOLDER,
+    GENERATOR_TYPES,
     METADATA_KEY,
     MUST_ENTER,
 )
@@ -189,13 +191,19 @@ def check_decorator_application(ctx: FunctionContext) -> Type:
         if produced is not None and not _is_context_manager_type(produced):
             from mypy.messages import format_type
 
+            # At the `@must_enter` line, which need not be the decorator list's first.
+            where: Context = next((d for d in _decorator_list(context) if refers_to(d, MUST_ENTER)), context)
             ctx.api.fail(
                 errors.INVALID_FUNCTION_MARK.format(
                     name=context.func.name, type=format_type(produced, ctx.api.options)
                 ),
-                context,
+                where,
                 code=errors.RESOURCE_INVALID_MARK,
             )
+            proper = get_proper_type(produced)
+            if isinstance(proper, Instance) and proper.type.fullname in GENERATOR_TYPES:
+                # `@contextmanager` above `@must_enter`: the mark sees the bare generator.
+                ctx.api.msg.note(errors.MARK_ABOVE_CONTEXTMANAGER, where, code=errors.RESOURCE_INVALID_MARK)
         else:
             _record_function_mark(context, ctx.api.modules)  # type: ignore[attr-defined]
     elif not isinstance(context, ClassDef):

@@ -24,6 +24,10 @@ CONTEXT_MANAGER_PROTOCOLS: Final = frozenset(
 )
 
 COROUTINE: Final = "typing.Coroutine"
+# What a generator function declares it returns (`@contextmanager` turns it into a manager).
+GENERATOR_TYPES: Final = frozenset(
+    {"typing.Iterator", "typing.Generator", "typing.AsyncIterator", "typing.AsyncGenerator"}
+)
 AWAITABLE: Final = "typing.Awaitable"
 GENERATOR: Final = "typing.Generator"
 

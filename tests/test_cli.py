@@ -92,3 +92,32 @@ def test_importing_must_enter_does_not_make_mypy_check_mypy(tmp_path: Path) -> N
     checked = sorted(result.files)
     assert "mypy_asyncres.marks" in checked
     assert [m for m in checked if m == "mypy" or m.startswith("mypy.")] == []
+
+
+def test_console_script(tmp_path: Path) -> None:
+    """The `mypy-asyncres` script that pip installs next to the interpreter."""
+    script = Path(sys.executable).parent / "mypy-asyncres"
+    (tmp_path / "leak.py").write_text("import subprocess\np = subprocess.Popen(['true'])\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    result = subprocess.run(
+        [str(script), "--no-error-summary", "--cache-dir", str(tmp_path / "cache"), "leak.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert (result.returncode, result.stderr) == (1, "")
+    assert result.stdout.splitlines() == [
+        'leak.py:2: error: "Popen[bytes]" must be entered with "with", but it is bound to "p"  [resource-not-entered]',
+        'leak.py:2: note: Use "with ... as p:" so that it is released on every path',
+    ]
+
+
+def test_must_enter_returns_what_it_decorates() -> None:
+    from mypy_asyncres import must_enter
+
+    class Conn:
+        pass
+
+    def make() -> Conn:
+        return Conn()
+
+    assert must_enter(Conn) is Conn
+    assert must_enter(make) is make
