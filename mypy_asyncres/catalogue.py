@@ -179,17 +179,21 @@ class Catalogue:
         # Defining names of entries whose `__exit__` does not release them.
         self._not_released_by_exit: set[str] = set()
         self.may_not_release = any(not entry.enter_releases for entry in entries)
-        # Called whenever names are resolved: answers derived from the catalogue before
-        # that may be stale.
-        self.listeners: list[Callable[[], None]] = []
+        # Called with the packages whose resolved names grew: answers that consulted
+        # them while they still had unresolved entries may be stale.
+        self.listeners: list[Callable[[set[str]], None]] = []
         # How many modules were loaded at the last complete attempt, per package.
         self._attempted: dict[str, int] = {}
+        # Per answer being computed (nested): the packages it consulted while they still
+        # had unresolved entries, i.e. what it depends on (see ResourceTypes.remember).
+        self.consulted: list[set[str]] = []
 
     def _resolve_package(self, root: str) -> None:
         modules = self._modules()
         if self._attempted.get(root) == len(modules):
             return  # nothing new is loaded since the last attempt: nothing can resolve now
         waiting = False
+        grown: set[str] = set()
         for entry in list(self._pending.get(root, [])):
             module = _defining_module(entry.name, modules)
             if module is not None and not module.names:
@@ -214,20 +218,30 @@ class Catalogue:
             (self.classes if kind == "class" else self.callables).add(fullname)
             if not entry.enter_releases:
                 self._not_released_by_exit.add(fullname)
+            grown.update(entry.roots)
+        if grown:
             for listener in self.listeners:
-                listener()
+                listener(grown)
         if not waiting:
             self._attempted[root] = len(modules)
 
     def settle_configured(self) -> None:
         """Resolve the configured names whose modules are analysed by now, so that a typo
         is reported even if nothing calls into its module."""
+        if not self._configured_roots:
+            return
         for root in [root for root in self._configured_roots if root in self._pending]:
             self._resolve_package(root)
 
     def _settle(self, fullname: str) -> None:
-        if self._pending and _root(fullname) in self._pending:
-            self._resolve_package(_root(fullname))
+        if not self._pending:
+            return
+        root = _root(fullname)
+        if root in self._pending:
+            self._resolve_package(root)
+            if root in self._pending:  # still unresolved entries: the answer may change
+                for consulted in self.consulted:
+                    consulted.add(root)
 
     def is_class(self, fullname: str) -> bool:
         self._settle(fullname)

@@ -52,7 +52,12 @@ class Engine:
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""
         self.types.catalogue.settle_configured()
-        producer = self._producer(fullname, is_method)
+        consulted = self.types.consult()
+        try:
+            producer = self._producer(fullname, is_method)
+        except BaseException:
+            self.types.catalogue.consulted.pop()
+            raise
         found = None
         if producer is not None or self._daemon:
             # Our hook for a name hides mypy's own: delegate to it first.
@@ -62,8 +67,7 @@ class Engine:
                 else self._default.get_function_hook(fullname)
             )
             found = partial(self._on_call, producer, default)
-        if self.types.memoize:
-            (self.method_hooks if is_method else self.function_hooks)[fullname] = found
+        self.types.remember(self.method_hooks if is_method else self.function_hooks, fullname, found, consulted)
         return found
 
     def _producer(self, fullname: str, is_method: bool) -> Producer | None:
@@ -124,6 +128,10 @@ class Engine:
         ctx: FunctionContext | MethodContext,
     ) -> Type:
         ret = default_hook(ctx) if default_hook is not None else ctx.default_return_type
+        errors = ctx.api.msg.errors
+        if errors.file in errors.ignored_files or errors.options.ignore_errors:
+            # Installed libraries, `ignore_errors`: nothing reported there is shown.
+            return ret
         if self._daemon:
             guarded(record_mark_dependencies, None, ctx, ret)
         if producer is not None:

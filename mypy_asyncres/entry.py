@@ -21,7 +21,7 @@ from mypy.types import Type
 import mypy_asyncres
 from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
-from mypy_asyncres.fingerprint import catalogue_digest, fold_config_into_version
+from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version
 from mypy_asyncres.guard import guarded, guarded_call
 from mypy_asyncres.names import MUST_ENTER
 
@@ -43,11 +43,7 @@ class AsyncResPlugin(Plugin):
         except ConfigError as exc:
             _stop(str(exc))
         fold_config_into_version(self._config)
-        self._fingerprint = {
-            "version": mypy_asyncres.__version__,
-            "catalogue": catalogue_digest(),
-            "config": self._config.as_data(),
-        }
+        self._fingerprint = fingerprint(self._config)
         # The daemon and `--cache-fine-grained` record dependencies (see daemon.py).
         self._daemon = options.fine_grained_incremental or options.cache_fine_grained
         self._engine_instance: Engine | None = None

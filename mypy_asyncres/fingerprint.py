@@ -7,30 +7,39 @@ for every module, and checks nothing.
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
+import os
 
 import mypy_asyncres
 from mypy_asyncres.config import Config
 
 RELEASE = mypy_asyncres.__version__.partition("+")[0]
+# The catalogue's data files sit next to the modules in every install pip makes.
+CATALOGUE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalogue_data")
 
 
 def catalogue_digest() -> str:
     digest = hashlib.sha256()
-    folder = resources.files("mypy_asyncres").joinpath("catalogue_data")
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.endswith(".json"):
-            digest.update(path.name.encode() + path.read_bytes())
+    for name in sorted(os.listdir(CATALOGUE_DIR)):
+        if name.endswith(".json"):
+            with open(os.path.join(CATALOGUE_DIR, name), "rb") as f:
+                digest.update(name.encode() + f.read())
     return digest.hexdigest()[:16]
+
+
+def config_digest(settings: Config) -> str:
+    return hashlib.sha256(repr(sorted(settings.as_data().items())).encode()).hexdigest()[:10]
 
 
 def fold_config_into_version(settings: Config) -> None:
     """Put the configuration into `__version__`, which mypy reads right after creating the
     plugin: its cache and the daemon (`dmypy run` restarts on a changed plugin snapshot)
     then follow configuration changes. Without configuration the version is the release."""
-    data = settings.as_data()
-    if any(data.values()):
-        digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()[:10]
-        mypy_asyncres.__version__ = f"{RELEASE}+config.{digest}"
+    if any(settings):
+        mypy_asyncres.__version__ = f"{RELEASE}+config.{config_digest(settings)}"
     else:
         mypy_asyncres.__version__ = RELEASE
+
+
+def fingerprint(settings: Config) -> str:
+    """One short string for `report_config_data`: mypy compares it for every module."""
+    return f"{RELEASE}:{catalogue_digest()}:{config_digest(settings)}"

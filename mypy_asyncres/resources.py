@@ -37,33 +37,67 @@ class ResourceTypes:
 
     def __init__(self, catalogue: Catalogue, memoize: bool) -> None:
         self.catalogue = catalogue
-        # Within one build an answer cannot change but through the catalogue growing,
-        # which drops the memos; the daemon re-analyses classes in place: no memos there.
+        # Within one build an answer changes only when the catalogue resolves names of a
+        # package that the answer consulted while they were unresolved (a library's own
+        # modules are checked before its `__init__`, which names them): such answers are
+        # forgotten then. The daemon re-analyses classes in place: no memos there.
         self.memoize = memoize
         self._classes: dict[str, bool] = {}
-        self._memos: list[dict[str, Any]] = [self._classes]
-        catalogue.listeners.append(self._drop_memos)
+        self._awaitable: dict[str, bool] | None = {} if memoize else None
+        self._dependents: dict[str, list[tuple[dict[str, Any], str]]] = {}
+        catalogue.listeners.append(self._forget)
 
     def memo(self) -> dict[str, Any]:
-        """A memo of one build's answers, dropped with the others when they may be stale."""
-        memo: dict[str, Any] = {}
-        self._memos.append(memo)
-        return memo
+        """A memo of one build's answers (filled through `remember`)."""
+        return {}
 
-    def _drop_memos(self) -> None:
-        for memo in self._memos:
-            memo.clear()
+    def consult(self) -> set[str]:
+        """Start computing an answer: returns the set that collects what it depends on."""
+        consulted: set[str] = set()
+        self.catalogue.consulted.append(consulted)
+        return consulted
+
+    def remember(self, memo: dict[str, Any], key: str, answer: Any, consulted: set[str]) -> None:
+        """Keep an answer (started with `consult`) until a package it consulted grows."""
+        self.catalogue.consulted.pop()
+        if not self.memoize:
+            return
+        memo[key] = answer
+        for root in consulted:
+            self._dependents.setdefault(root, []).append((memo, key))
+
+    def _forget(self, grown: set[str]) -> None:
+        for root in grown:
+            for memo, key in self._dependents.pop(root, []):
+                memo.pop(key, None)
 
     def is_resource_class(self, info: TypeInfo) -> bool:
         known = self._classes.get(info.fullname)
         if known is not None:
             return known
-        answer = any(
-            is_marked_class(base) or self.catalogue.is_class(base.fullname) for base in info.mro
-        )
-        if self.memoize:
-            self._classes[info.fullname] = answer
+        consulted = self.consult()
+        try:
+            answer = any(self._is_resource_itself(base) for base in info.mro)
+        except BaseException:
+            self.catalogue.consulted.pop()
+            raise
+        self.remember(self._classes, info.fullname, answer, consulted)
         return answer
+
+    def _is_resource_itself(self, info: TypeInfo) -> bool:
+        """Marked, or catalogued, itself (memoized apart: `object` and the protocols are
+        in nearly every MRO)."""
+        key = "=" + info.fullname
+        known = self._classes.get(key)
+        if known is None:
+            consulted = self.consult()
+            try:
+                known = is_marked_class(info) or self.catalogue.is_class(info.fullname)
+            except BaseException:
+                self.catalogue.consulted.pop()
+                raise
+            self.remember(self._classes, key, known, consulted)
+        return known
 
     def released_by_exit(self, resource: Type, producer: str) -> bool:
         """False for entries whose `__exit__` does not release them (`sqlite3.connect`)."""
@@ -106,7 +140,7 @@ class ResourceTypes:
         ):
             return True
         # One level of awaiting only: `__await__` may well return the object itself.
-        result = get_proper_type(await_result(proper))
+        result = get_proper_type(await_result(proper, self._awaitable))
         items = result.items if isinstance(result, UnionType) else [result]
         return any(
             isinstance(item, Instance)
@@ -118,17 +152,29 @@ class ResourceTypes:
         )
 
 
-def await_result(typ: Type) -> Type | None:
+def _is_awaitable_class(info: TypeInfo, memo: dict[str, bool] | None) -> bool:
+    known = memo.get(info.fullname) if memo is not None else None
+    if known is None:
+        known = info.get("__await__") is not None or any(base.fullname == AWAITABLE for base in info.mro)
+        if memo is not None:
+            memo[info.fullname] = known
+    return known
+
+
+def await_result(typ: Type, memo: dict[str, bool] | None = None) -> Type | None:
     """What `await` on a value of this type gives, or None if it is not awaitable.
 
     Structural, as `await` is: a `Coroutine`, an `Awaitable` subclass, or any class
-    with `__await__` returning `Generator[..., ..., R]`.
+    with `__await__` returning `Generator[..., ..., R]`. memo: which classes can be
+    awaited at all, kept for one build (asked for nearly every callee's return type).
     """
     proper = get_proper_type(typ)
     if not isinstance(proper, Instance):
         return None
     if proper.type.fullname == COROUTINE and len(proper.args) == 3:
         return proper.args[2]
+    if not _is_awaitable_class(proper.type, memo):
+        return None
     for base in proper.type.mro:
         if base.fullname == AWAITABLE:
             mapped = map_instance_to_supertype(proper, base)

@@ -464,6 +464,26 @@ def _statement_expressions(s: AssertStmt | DelStmt | RaiseStmt) -> list[Expressi
     return [p for p in parts if p is not None]
 
 
+def _block_holding(stmt: Statement, line: int) -> list[Statement] | None:
+    """The block of a compound statement that holds `line`; None for its header."""
+    blocks: list[Block | None]
+    if isinstance(stmt, WithStmt):
+        blocks = [stmt.body]
+    elif isinstance(stmt, (ForStmt, WhileStmt)):
+        blocks = [stmt.body, stmt.else_body]
+    elif isinstance(stmt, IfStmt):
+        blocks = [*stmt.body, stmt.else_body]
+    elif isinstance(stmt, TryStmt):
+        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
+    else:
+        return None
+    holding = None
+    for block in blocks:
+        if block is not None and block.body and block.body[0].line <= line:
+            holding = block.body
+    return holding
+
+
 class SiteIndex:
     """The call sites of the module being checked, walked lazily.
 
@@ -479,6 +499,7 @@ class SiteIndex:
         self._tree: MypyFile | None = None
         self._defs: list[Statement] = []
         self._walked: set[int] = set()  # ids of statements walked
+        self._lines: dict[int, list[int]] = {}  # first lines of a block's statements, by block
         self._calls: dict[int, CallSite] = {}
         self._positions: dict[tuple[int, int, int | None, int | None], CallSite] = {}
         self._complete = False
@@ -489,6 +510,7 @@ class SiteIndex:
     def _reset(self, tree: MypyFile) -> None:
         self._tree, self._defs = tree, tree.defs
         self._walked = set()
+        self._lines = {}
         self._calls = {}
         self._positions = {}
         self._complete = False
@@ -502,10 +524,14 @@ class SiteIndex:
         self._walked.add(id(body[i]))
 
     def _walk_containing(self, body: list[Statement], line: int, function: Function | None) -> None:
-        """Walk the statement of `body` that holds `line`, descending into classes and
-        functions (a call's site depends on its statement, the next statement and its
-        function only); compound statements are walked whole."""
-        i = bisect_right([stmt.line for stmt in body], line) - 1
+        """Walk the statement of `body` that holds `line`, descending into classes,
+        functions and the blocks of compound statements (a call's site depends on its
+        statement, the next statement and its function only). A call in a compound
+        statement's header gets the statement walked whole."""
+        lines = self._lines.get(id(body))
+        if lines is None:
+            lines = self._lines[id(body)] = [stmt.line for stmt in body]
+        i = bisect_right(lines, line) - 1
         if i < 0 or id(body[i]) in self._walked:
             return
         stmt = body[i]
@@ -517,17 +543,24 @@ class SiteIndex:
             func = stmt
         if isinstance(stmt, ClassDef) and stmt.defs.body:
             self._walk_containing(stmt.defs.body, line, None)
-        elif func is not None and func.body.body and line >= func.body.body[0].line:
+            return
+        if func is not None and func.body.body and line >= func.body.body[0].line:
             self._walk_containing(func.body.body, line, function_facts(func, decorators))
+            return
+        inner = _block_holding(stmt, line)
+        if inner is not None:
+            self._walk_containing(inner, line, function)
         else:
             self._walk(body, i, function)
 
-    def _found(self, call: CallExpr) -> CallSite | None:
+    def _by_id(self, call: CallExpr) -> CallSite | None:
         found = self._calls.get(id(call))
-        if found is not None and found.call is call:
-            return found
-        # mypy checks copies of a function body for each value of a constrained type
-        # variable (`AnyStr`): the copy's calls stand where the original's do.
+        return found if found is not None and found.call is call else None
+
+    def _by_position(self, call: CallExpr) -> CallSite | None:
+        """mypy checks copies of a function body for each value of a constrained type
+        variable (`AnyStr`): the copy's calls stand where the original's do. (Rare: the
+        positions are indexed only when a call is not found by identity.)"""
         if len(self._positions) != len(self._calls):
             self._positions = {_position(site.call): site for site in self._calls.values()}
         copy = self._positions.get(_position(call))
@@ -540,11 +573,11 @@ class SiteIndex:
     def lookup(self, tree: MypyFile, call: CallExpr) -> CallSite | None:
         if tree is not self._tree or tree.defs is not self._defs:
             self._reset(tree)
-        found = self._found(call)
+        found = self._by_id(call)
         if found is not None:
             return found
         self._walk_containing(self._defs, call.line, None)
-        found = self._found(call)
+        found = self._by_id(call) or self._by_position(call)
         if found is not None or self._complete:
             return found
         # Not where its line says: walk the whole module, once (a class's decorators
@@ -554,4 +587,4 @@ class SiteIndex:
         collector.calls = self._calls
         collector.block(self._defs)
         self._complete = True
-        return self._found(call)
+        return self._by_id(call) or self._by_position(call)

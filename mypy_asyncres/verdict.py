@@ -226,6 +226,10 @@ class CallChecker:
         resource = produced.resource
         site = entry.awaited if entry.awaited is not None and await_result(ret) is not None else entry.site
         released = self.types.released_by_exit(resource, producer.fullname)
+        # Most checked calls are fine: name the resource (format_type is not cheap) only
+        # for a finding.
+        if judge(site, resource, self.types, "", released, produced.enterable) is None:
+            return
         if isinstance(get_proper_type(resource), AnyType):
             name = f'"{describe(call.callee) or producer.fullname.rpartition(".")[2]}(...)"'
         else:

@@ -16,7 +16,7 @@ from mypy's cache while main.py, touched, is checked again. Both runs must print
 exactly the expected lines. The standard library and third-party packages are
 cached once per flag set and shared by all cases.
 
-Cases that are a lone main.py without flags run batched, per `.test` file: each
+Cases that are a lone main.py run batched, per `.test` file and flags: each
 case's main.py becomes its own module (`case_007.py`) of one mypy run, and each
 case asserts its own lines of that run, mapped back to main.py. A mypy run costs
 ~0.3 s whatever it checks, a case ~0.05 s. A batch that does not run cleanly is
@@ -56,11 +56,10 @@ class Case:
 
     @property
     def batchable(self) -> bool:
-        """A lone main.py without flags whose messages do not name its module."""
-        return (
-            set(self.files) == {"main.py"}
-            and not self.flags
-            and not any(re.search(r"\bmain\.", line.partition(": ")[2]) for line in self.expected())
+        """A lone main.py whose messages do not name its module (cases with the same
+        flags share a batch)."""
+        return set(self.files) == {"main.py"} and not any(
+            re.search(r"\bmain\.", line.partition(": ")[2]) for line in self.expected()
         )
 
     @property
@@ -220,7 +219,7 @@ class BatchResult:
     warm: dict[str, list[str]]
 
 
-def run_batch(cases: list[Case], workdir: Path, cache_root: Path) -> BatchResult | None:
+def run_batch(cases: list[Case], workdir: Path, cache_root: Path, flags: list[str]) -> BatchResult | None:
     """Run batchable cases as modules of one mypy run, cold then warm; None if the
     run did not go cleanly (mypy wrote to stderr, or a case's line is not its own)."""
     modules = {f"case_{i:03d}.py": case for i, case in enumerate(cases)}
@@ -231,7 +230,7 @@ def run_batch(cases: list[Case], workdir: Path, cache_root: Path) -> BatchResult
     results = []
     for _ in ("cold", "warm"):
         try:
-            lines = run_mypy(workdir, cache_root, [], files=list(modules), batch=True)
+            lines = run_mypy(workdir, cache_root, flags, files=list(modules), batch=True)
         except AssertionError:
             return None
         per_case: dict[str, list[str]] = {case.name: [] for case in cases}

@@ -14,16 +14,17 @@ from tests.datadriven import BatchResult, Case, all_cases, run_batch, run_mypy, 
 
 CASES = all_cases()
 
-# Batches run on this worker, by `.test` file; None: the batch did not run cleanly.
-_batches: dict[str, BatchResult | None] = {}
+# Batches run on this worker, by `.test` file and flags; None: the batch did not run cleanly.
+_batches: dict[tuple[str, tuple[str, ...]], BatchResult | None] = {}
 
 
 def _batch(case: Case, tmp_path_factory: pytest.TempPathFactory, cache_root: Path) -> BatchResult | None:
-    if case.source_file not in _batches:
-        batch = [c for c in CASES if c.source_file == case.source_file and c.batchable]
+    key = (case.source_file, tuple(case.flags))
+    if key not in _batches:
+        batch = [c for c in CASES if (c.source_file, tuple(c.flags)) == key and c.batchable]
         workdir = tmp_path_factory.mktemp(f"batch-{case.source_file}")
-        _batches[case.source_file] = run_batch(batch, workdir, cache_root)
-    return _batches[case.source_file]
+        _batches[key] = run_batch(batch, workdir, cache_root, case.flags)
+    return _batches[key]
 
 
 @pytest.mark.parametrize(
