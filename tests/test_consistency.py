@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import mypy.api
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,6 +65,24 @@ def run(cwd: Path, *args: str) -> list[str]:
     return sorted(line for line in result.stdout.splitlines() if line.startswith("app.py") or line.startswith("lib.py"))
 
 
+def run_in_process(cwd: Path, *args: str) -> list[str]:
+    """`mypy *args` in this process (cold and warm runs need no process of their own;
+    saves ~0.3 s of start-up per run)."""
+    old_cwd, old_path = os.getcwd(), os.environ.get("MYPYPATH")
+    os.chdir(cwd)
+    os.environ["MYPYPATH"] = str(REPO)
+    try:
+        out, err, status = mypy.api.run(list(args))
+    finally:
+        os.chdir(old_cwd)
+        if old_path is None:
+            del os.environ["MYPYPATH"]
+        else:
+            os.environ["MYPYPATH"] = old_path
+    assert "Traceback" not in out + err and status in (0, 1), out + err
+    return sorted(line for line in out.splitlines() if line.startswith("app.py") or line.startswith("lib.py"))
+
+
 def write_step(project: Path, class_mark: str, function_mark: str, extra: str, section: str) -> None:
     (project / "lib.py").write_text(LIB.format(class_mark=class_mark, function_mark=function_mark))
     (project / "app.py").write_text(APP.format(extra=extra))
@@ -108,9 +127,9 @@ def test_every_mode_follows_every_edit(tmp_path: Path, daemon: list[str], stdlib
         if mode == "cold":
             cache = tmp_path / f"cold{number}"
             shutil.copytree(stdlib_cache, cache)
-            lines = run(project, "-m", "mypy", "--cache-dir", str(cache), *FLAGS, *FILES)
+            lines = run_in_process(project, "--cache-dir", str(cache), *FLAGS, *FILES)
         elif mode == "warm":
-            lines = run(project, "-m", "mypy", "--cache-dir", str(tmp_path / "warm"), *FLAGS, *FILES)
+            lines = run_in_process(project, "--cache-dir", str(tmp_path / "warm"), *FLAGS, *FILES)
         elif mode == "parallel":
             lines = run(
                 project, "-m", "mypy", "--cache-dir", str(tmp_path / "parallel"), "--num-workers", "2", *FLAGS, *FILES
