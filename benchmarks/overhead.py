@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 PACKAGES = ["aiohttp==3.14.5", "httpx==0.28.1", "anyio==4.16.0", "trio==0.35.0", "redis==8.1.0"]

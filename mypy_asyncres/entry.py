@@ -18,7 +18,6 @@ from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, Plugin,
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
-import mypy_asyncres
 from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
 from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version

@@ -1,15 +1,15 @@
 """Where a call sits: the syntactic facts mypy does not give plugins.
 
 A call hook sees the call, not whether it is a `with` item, returned, bound or
-passed on. This module walks a module's tree once and records, for every call,
-the place its value goes. It dispatches on node classes itself: compiled mypy
-refuses interpreted subclasses of its visitor classes.
+passed on. The collector here walks statements and records, for every call, the
+place its value goes (site_index.py decides which statements to walk). It
+dispatches on node classes itself: compiled mypy refuses interpreted subclasses of
+its visitor classes.
 """
 
 from __future__ import annotations
 
 import enum
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from mypy.nodes import (
@@ -47,7 +47,6 @@ from mypy.nodes import (
     ListExpr,
     MatchStmt,
     MemberExpr,
-    MypyFile,
     NameExpr,
     OperatorAssignmentStmt,
     OpExpr,
@@ -218,7 +217,7 @@ _HANDED_ON = frozenset({Kind.WITH, Kind.STACK, Kind.RETURNED})
 _LEAVES = (NameExpr, StrExpr, IntExpr, BytesExpr, FloatExpr, EllipsisExpr, ComplexExpr)
 
 
-class _Collector:
+class Collector:
     def __init__(self) -> None:
         self.calls: dict[int, CallSite] = {}
         self.function: Function | None = None
@@ -436,10 +435,6 @@ class _Collector:
             self.expr(arg, self.site(Kind.STACK) if into_stack and i == 0 else passed)
 
 
-def _position(call: CallExpr) -> tuple[int, int, int | None, int | None]:
-    return (call.line, call.column, call.end_line, call.end_column)
-
-
 def function_facts(func: FuncItem, decorators: list[Expression]) -> Function:
     is_lambda = isinstance(func, LambdaExpr)
     return Function(
@@ -462,129 +457,3 @@ def _statement_expressions(s: AssertStmt | DelStmt | RaiseStmt) -> list[Expressi
     else:
         parts = [s.expr, s.from_expr]
     return [p for p in parts if p is not None]
-
-
-def _block_holding(stmt: Statement, line: int) -> list[Statement] | None:
-    """The block of a compound statement that holds `line`; None for its header."""
-    blocks: list[Block | None]
-    if isinstance(stmt, WithStmt):
-        blocks = [stmt.body]
-    elif isinstance(stmt, (ForStmt, WhileStmt)):
-        blocks = [stmt.body, stmt.else_body]
-    elif isinstance(stmt, IfStmt):
-        blocks = [*stmt.body, stmt.else_body]
-    elif isinstance(stmt, TryStmt):
-        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
-    else:
-        return None
-    holding = None
-    for block in blocks:
-        if block is not None and block.body and block.body[0].line <= line:
-            holding = block.body
-    return holding
-
-
-class SiteIndex:
-    """The call sites of the module being checked, walked lazily.
-
-    Keeps one module at a time (mypy checks one module at a time per process). Only
-    the top-level statement that contains a call is walked when the call is first
-    looked up: most of a module holds no resource. A call still not found makes the
-    whole module walked once (decorator lines may precede their statement's line).
-    The daemon may give a `MypyFile` a new tree: a new `defs` list resets the index.
-    The index holds its nodes, so an id is never reused by another node while in it.
-    """
-
-    def __init__(self) -> None:
-        self._tree: MypyFile | None = None
-        self._defs: list[Statement] = []
-        self._walked: set[int] = set()  # ids of statements walked
-        self._lines: dict[int, list[int]] = {}  # first lines of a block's statements, by block
-        self._calls: dict[int, CallSite] = {}
-        self._positions: dict[tuple[int, int, int | None, int | None], CallSite] = {}
-        self._complete = False
-        # (call, checking pass) already reported: a call is checked again for each
-        # overload item and inference attempt, and reports once.
-        self.reported: set[tuple[int, int]] = set()
-
-    def _reset(self, tree: MypyFile) -> None:
-        self._tree, self._defs = tree, tree.defs
-        self._walked = set()
-        self._lines = {}
-        self._calls = {}
-        self._positions = {}
-        self._complete = False
-        self.reported = set()
-
-    def _walk(self, body: list[Statement], i: int, function: Function | None) -> None:
-        collector = _Collector()
-        collector.calls = self._calls
-        collector.function = function
-        collector.statement(body[i], body[i + 1] if i + 1 < len(body) else None)
-        self._walked.add(id(body[i]))
-
-    def _walk_containing(self, body: list[Statement], line: int, function: Function | None) -> None:
-        """Walk the statement of `body` that holds `line`, descending into classes,
-        functions and the blocks of compound statements (a call's site depends on its
-        statement, the next statement and its function only). A call in a compound
-        statement's header gets the statement walked whole."""
-        lines = self._lines.get(id(body))
-        if lines is None:
-            lines = self._lines[id(body)] = [stmt.line for stmt in body]
-        i = bisect_right(lines, line) - 1
-        if i < 0 or id(body[i]) in self._walked:
-            return
-        stmt = body[i]
-        func: FuncItem | None = None
-        decorators: list[Expression] = []
-        if isinstance(stmt, Decorator):
-            func, decorators = stmt.func, stmt.original_decorators or stmt.decorators
-        elif isinstance(stmt, FuncDef):
-            func = stmt
-        if isinstance(stmt, ClassDef) and stmt.defs.body:
-            self._walk_containing(stmt.defs.body, line, None)
-            return
-        if func is not None and func.body.body and line >= func.body.body[0].line:
-            self._walk_containing(func.body.body, line, function_facts(func, decorators))
-            return
-        inner = _block_holding(stmt, line)
-        if inner is not None:
-            self._walk_containing(inner, line, function)
-        else:
-            self._walk(body, i, function)
-
-    def _by_id(self, call: CallExpr) -> CallSite | None:
-        found = self._calls.get(id(call))
-        return found if found is not None and found.call is call else None
-
-    def _by_position(self, call: CallExpr) -> CallSite | None:
-        """mypy checks copies of a function body for each value of a constrained type
-        variable (`AnyStr`): the copy's calls stand where the original's do. (Rare: the
-        positions are indexed only when a call is not found by identity.)"""
-        if len(self._positions) != len(self._calls):
-            self._positions = {_position(site.call): site for site in self._calls.values()}
-        copy = self._positions.get(_position(call))
-        # Plugins also check calls they make up (functools.partial checks `f(...)` at the
-        # `partial(f)` call): a copy has the same callee, a made-up call another one.
-        if copy is not None and describe(copy.call.callee) == describe(call.callee) != "":
-            return copy
-        return None
-
-    def lookup(self, tree: MypyFile, call: CallExpr) -> CallSite | None:
-        if tree is not self._tree or tree.defs is not self._defs:
-            self._reset(tree)
-        found = self._by_id(call)
-        if found is not None:
-            return found
-        self._walk_containing(self._defs, call.line, None)
-        found = self._by_id(call) or self._by_position(call)
-        if found is not None or self._complete:
-            return found
-        # Not where its line says: walk the whole module, once (a class's decorators
-        # and bases are only reached this way).
-        self._calls, self._positions = {}, {}
-        collector = _Collector()
-        collector.calls = self._calls
-        collector.block(self._defs)
-        self._complete = True
-        return self._by_id(call) or self._by_position(call)

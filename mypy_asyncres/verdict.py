@@ -22,7 +22,8 @@ from mypy.types import (
 from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, OWNING_CALLEES
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
-from mypy_asyncres.sites import Function, Kind, Site, SiteIndex, describe
+from mypy_asyncres.site_index import SiteIndex
+from mypy_asyncres.sites import Function, Kind, Site, describe
 
 # Sites where the resource is entered or its ownership is taken by checked code.
 _ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
