@@ -21,7 +21,6 @@ from mypy.types import Type
 from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
 from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version
-from mypy_asyncres.guard import guarded, guarded_call
 from mypy_asyncres.names import MUST_ENTER
 
 if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
@@ -88,12 +87,14 @@ class AsyncResPlugin(Plugin):
     def get_class_decorator_hook_2(self, fullname: str) -> Callable[[ClassDefContext], bool] | None:
         if fullname not in MUST_ENTER:
             return None
+        from mypy_asyncres.guard import guarded
         from mypy_asyncres.marking import mark_class
 
         return partial(guarded, mark_class, True)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname in MUST_ENTER:
+            from mypy_asyncres.guard import guarded_call
             from mypy_asyncres.marking import check_decorator_application
 
             return partial(guarded_call, check_decorator_application)
