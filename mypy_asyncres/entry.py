@@ -20,7 +20,7 @@ from mypy.types import Type
 
 from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
-from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version
+from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version, reports_in
 from mypy_asyncres.names import MUST_ENTER
 
 if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
@@ -81,8 +81,9 @@ class AsyncResPlugin(Plugin):
         )
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        # Everything that changes the verdicts, so that mypy's cache follows it.
-        return self._fingerprint
+        # Everything that changes the verdicts, so that mypy's cache follows it, for the
+        # modules whose verdicts mypy can show.
+        return self._fingerprint if reports_in(ctx.path) else None
 
     def get_class_decorator_hook_2(self, fullname: str) -> Callable[[ClassDefContext], bool] | None:
         if fullname not in MUST_ENTER:

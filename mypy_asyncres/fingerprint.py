@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 
 import mypy_asyncres
 from mypy_asyncres.config import Config
@@ -15,6 +16,8 @@ from mypy_asyncres.config import Config
 RELEASE = mypy_asyncres.__version__.partition("+")[0]
 # The catalogue's data files sit next to the modules in every install pip makes.
 CATALOGUE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalogue_data")
+# Where the stubs that mypy ships live (mypy.build.default_data_dir() + "/typeshed").
+TYPESHED_DIR = os.path.join(os.path.dirname(os.path.abspath(sys.modules["mypy"].__file__ or "")), "typeshed") + os.sep
 
 
 def catalogue_digest() -> str:
@@ -33,11 +36,18 @@ def config_digest(settings: Config) -> str:
     return hashlib.sha256(repr(sorted(settings.as_data().items())).encode()).hexdigest()[:10]
 
 
+def in_daemon() -> bool:
+    """Whether this process is mypy's daemon (`dmypy`): it imported its server module."""
+    return "mypy.dmypy_server" in sys.modules
+
+
 def fold_config_into_version(settings: Config) -> None:
-    """Put the configuration into `__version__`, which mypy reads right after creating the
-    plugin: its cache and the daemon (`dmypy run` restarts on a changed plugin snapshot)
-    then follow configuration changes. Without configuration the version is the release."""
-    if not settings.is_empty():
+    """In the daemon, put the configuration into `__version__`, which mypy reads right after
+    creating the plugin: `dmypy run` restarts when the plugin's snapshot changes, and does
+    not ask `report_config_data` again. Elsewhere `report_config_data` alone lets mypy's
+    cache follow the configuration, module by module (a change leaves the standard
+    library's cache valid). Without configuration the version is the release."""
+    if in_daemon() and not settings.is_empty():
         mypy_asyncres.__version__ = f"{RELEASE}+config.{config_digest(settings)}"
     else:
         mypy_asyncres.__version__ = RELEASE
@@ -46,3 +56,10 @@ def fold_config_into_version(settings: Config) -> None:
 def fingerprint(settings: Config) -> str:
     """One short string for `report_config_data`: mypy compares it for every module."""
     return f"{RELEASE}:{catalogue_digest()}:{config_digest(settings)}"
+
+
+def reports_in(path: str) -> bool:
+    """Whether mypy can show the plugin's errors for a module at this path: never for the
+    standard library's stubs that mypy ships (typeshed), whose cache therefore does not
+    depend on the plugin's configuration or catalogue."""
+    return not path.startswith(TYPESHED_DIR)
