@@ -9,7 +9,6 @@ the package is analysed only when something imports it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -76,17 +75,15 @@ def parse_entries(raw: bytes, source: str) -> list[Entry]:
     return entries
 
 
-def load_entries() -> tuple[list[Entry], str]:
-    """The entries of the bundled catalogue and a digest of its files (for mypy's cache)."""
-    digest = hashlib.sha256()
+def load_entries() -> list[Entry]:
+    """The entries of the bundled catalogue (mypy's cache follows its files through
+    fingerprint.catalogue_digest)."""
     entries: list[Entry] = []
     folder = resources.files("mypy_asyncres").joinpath(DATA_DIR)
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.endswith(".json"):
-            raw = path.read_bytes()
-            digest.update(path.name.encode() + raw)
-            entries.extend(parse_entries(raw, path.name))
-    return entries, digest.hexdigest()[:16]
+            entries.extend(parse_entries(path.read_bytes(), path.name))
+    return entries
 
 
 CONFIG_LIBRARY: Final = "config"
@@ -308,7 +305,7 @@ def update_readme(path: str) -> bool:
         text = f.read()
     head, _, rest = text.partition(README_START)
     _, _, tail = rest.partition(README_END)
-    table = markdown_table(load_entries()[0])
+    table = markdown_table(load_entries())
     new = f"{head}{README_START}\n{table}\n{README_END}{tail}"
     if new != text:
         with open(path, "w", encoding="utf-8") as f:

@@ -37,7 +37,7 @@ class Engine:
         on_unresolved: Callable[[Entry], None],
         daemon: bool,
     ) -> None:
-        entries = with_config(load_entries()[0], settings, config_file)  # may raise ConfigError
+        entries = with_config(load_entries(), settings, config_file)  # may raise ConfigError
         self._default = default
         self._lookup = lookup
         self._modules = modules
@@ -46,8 +46,8 @@ class Engine:
         self.types = ResourceTypes(Catalogue(entries, lookup, modules, on_unresolved), memoize=not daemon)
         self._checker = CallChecker(self.types)
         # Hooks per callee name (the plugin class reads them first: mypy asks for every call).
-        self.function_hooks = self.types.memo()
-        self.method_hooks = self.types.memo()
+        self.function_hooks: dict[str, Any] = {}
+        self.method_hooks: dict[str, Any] = {}
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""

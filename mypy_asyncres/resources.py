@@ -47,10 +47,6 @@ class ResourceTypes:
         self._dependents: dict[str, list[tuple[dict[str, Any], str]]] = {}
         catalogue.listeners.append(self._forget)
 
-    def memo(self) -> dict[str, Any]:
-        """A memo of one build's answers (filled through `remember`)."""
-        return {}
-
     def consult(self) -> set[str]:
         """Start computing an answer: returns the set that collects what it depends on."""
         consulted: set[str] = set()

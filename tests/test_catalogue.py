@@ -12,13 +12,13 @@ REPO = Path(__file__).resolve().parent.parent
 def test_readme_table_is_generated_from_the_data() -> None:
     readme = (REPO / "README.md").read_text()
     table = readme.split(README_START, 1)[1].split(README_END, 1)[0].strip()
-    assert table == markdown_table(load_entries()[0]), (
+    assert table == markdown_table(load_entries()), (
         "README's catalogue table is stale: run `python -m mypy_asyncres.catalogue README.md`"
     )
 
 
 def test_names_are_unique_and_dotted() -> None:
-    entries, _ = load_entries()
+    entries = load_entries()
     names = [entry.name for entry in entries]
     assert len(names) == len(set(names))
     assert all("." in name for name in names)
@@ -27,6 +27,6 @@ def test_names_are_unique_and_dotted() -> None:
 def test_every_library_file_has_cases() -> None:
     """Each catalogue file is exercised by test-data cases against the real library."""
     cases = "\n".join(p.read_text() for p in (REPO / "test-data").glob("*.test"))
-    entries, _ = load_entries()
+    entries = load_entries()
     missing = sorted({e.library for e in entries if e.library != "stdlib" and f"import {e.name.split('.')[0]}" not in cases and f"from {e.name.split('.')[0]}" not in cases})
     assert missing == []

@@ -70,13 +70,13 @@ def test_errors_name_file_key_and_value(tmp_path: Path, name: str, text: str, me
 
 
 def test_ignore_must_name_a_catalogue_entry() -> None:
-    entries, _ = load_entries()
+    entries = load_entries()
     with pytest.raises(ConfigError, match='ignore_resources: "aiohttp.Nope" is not an entry of the catalogue'):
         with_config(entries, Config(ignore_resources=("aiohttp.Nope",)), "pyproject.toml")
 
 
 def test_with_config_trims_grows_and_marks_needs_closing() -> None:
-    entries, _ = load_entries()
+    entries = load_entries()
     config = Config(
         resources=("app.Conn",),
         ignore_resources=("aiohttp.ClientSession",),
