@@ -52,23 +52,18 @@ class Engine:
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""
         self.types.catalogue.settle_configured()
-        consulted = self.types.consult()
-        try:
-            producer = self._producer(fullname, is_method)
-        except BaseException:
-            self.types.catalogue.consulted.pop()
-            raise
-        found = None
-        if producer is not None or self._daemon:
-            # Our hook for a name hides mypy's own: delegate to it first.
-            default = (
-                self._default.get_method_hook(fullname)
-                if is_method
-                else self._default.get_function_hook(fullname)
-            )
-            found = partial(self._on_call, producer, default)
-        self.types.remember(self.method_hooks if is_method else self.function_hooks, fullname, found, consulted)
-        return found
+        memo = self.method_hooks if is_method else self.function_hooks
+        return self.types.answer(memo, fullname, lambda: self._hook(fullname, is_method))
+
+    def _hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
+        producer = self._producer(fullname, is_method)
+        if producer is None and not self._daemon:
+            return None
+        # Our hook for a name hides mypy's own: delegate to it first.
+        default = (
+            self._default.get_method_hook(fullname) if is_method else self._default.get_function_hook(fullname)
+        )
+        return partial(self._on_call, producer, default)
 
     def _producer(self, fullname: str, is_method: bool) -> Producer | None:
         """Whether calls of `fullname` can produce a resource.

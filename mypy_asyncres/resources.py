@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from mypy.maptype import map_instance_to_supertype
 from mypy.subtypes import find_member
@@ -31,6 +32,8 @@ from mypy_asyncres.catalogue import Catalogue
 from mypy_asyncres.marking import is_marked_class, is_marked_callable
 from mypy_asyncres.names import AWAITABLE, CONTEXT_MANAGER_PROTOCOLS, COROUTINE, GENERATOR
 
+_T = TypeVar("_T")
+
 
 class ResourceTypes:
     """Answers "is this type a resource?" from marks and the catalogue."""
@@ -45,55 +48,58 @@ class ResourceTypes:
         self._classes: dict[str, bool] = {}
         self._awaitable: dict[str, bool] | None = {} if memoize else None
         self._dependents: dict[str, list[tuple[dict[str, Any], str]]] = {}
+        # What a kept answer depends on, by (memo, key): only answers that consulted a
+        # package while it was pending.
+        self._depends_on: dict[tuple[int, str], set[str]] = {}
         catalogue.listeners.append(self._forget)
 
-    def consult(self) -> set[str]:
-        """Start computing an answer: returns the set that collects what it depends on."""
-        consulted: set[str] = set()
-        self.catalogue.consulted.append(consulted)
-        return consulted
+    def answer(self, memo: dict[str, Any], key: str, compute: Callable[[], _T]) -> _T:
+        """memo[key], computed if missing, and kept until a package it consulted while
+        that package still had unresolved entries gains names.
 
-    def remember(self, memo: dict[str, Any], key: str, answer: Any, consulted: set[str]) -> None:
-        """Keep an answer (started with `consult`) until a package it consulted grows."""
-        self.catalogue.consulted.pop()
-        if not self.memoize:
-            return
-        memo[key] = answer
-        for root in consulted:
-            self._dependents.setdefault(root, []).append((memo, key))
+        A kept answer that depends on such packages passes them on to the answers being
+        computed around it, which depend on them too.
+        """
+        stack = self.catalogue.consulted
+        if key in memo:
+            depends = self._depends_on.get((id(memo), key))
+            if depends:
+                for outer in stack:
+                    outer |= depends
+            return memo[key]  # type: ignore[no-any-return]
+        consulted: set[str] = set()
+        stack.append(consulted)
+        try:
+            value = compute()
+        finally:
+            stack.pop()
+        if self.memoize:
+            memo[key] = value
+            if consulted:
+                self._depends_on[(id(memo), key)] = consulted
+                for root in consulted:
+                    self._dependents.setdefault(root, []).append((memo, key))
+        return value
 
     def _forget(self, grown: set[str]) -> None:
         for root in grown:
             for memo, key in self._dependents.pop(root, []):
                 memo.pop(key, None)
+                self._depends_on.pop((id(memo), key), None)
 
     def is_resource_class(self, info: TypeInfo) -> bool:
-        known = self._classes.get(info.fullname)
-        if known is not None:
-            return known
-        consulted = self.consult()
-        try:
-            answer = any(self._is_resource_itself(base) for base in info.mro)
-        except BaseException:
-            self.catalogue.consulted.pop()
-            raise
-        self.remember(self._classes, info.fullname, answer, consulted)
-        return answer
+        return self.answer(
+            self._classes, info.fullname, lambda: any(self._is_resource_itself(base) for base in info.mro)
+        )
 
     def _is_resource_itself(self, info: TypeInfo) -> bool:
         """Marked, or catalogued, itself (memoized apart: `object` and the protocols are
         in nearly every MRO)."""
-        key = "=" + info.fullname
-        known = self._classes.get(key)
-        if known is None:
-            consulted = self.consult()
-            try:
-                known = is_marked_class(info) or self.catalogue.is_class(info.fullname)
-            except BaseException:
-                self.catalogue.consulted.pop()
-                raise
-            self.remember(self._classes, key, known, consulted)
-        return known
+        return self.answer(
+            self._classes,
+            "=" + info.fullname,
+            lambda: is_marked_class(info) or self.catalogue.is_class(info.fullname),
+        )
 
     def released_by_exit(self, resource: Type, producer: str) -> bool:
         """False for entries whose `__exit__` does not release them (`sqlite3.connect`)."""
