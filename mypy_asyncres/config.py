@@ -14,9 +14,13 @@ from typing import Final
 
 INI_SECTION: Final = "mypy_asyncres"
 TOML_SECTION: Final = "tool.mypy_asyncres"
-KEYS: Final = ("resources", "ignore_resources", "needs_closing")
+KEYS: Final = ("resources", "ignore_resources", "needs_closing", "release_methods", "owners_are_resources")
+# Keys whose values are method names, not fully-qualified names.
+_METHOD_KEYS: Final = ("release_methods",)
+_BOOL_KEYS: Final = ("owners_are_resources",)
 # A pattern, compiled on use: every mypy run imports this module, few have a section.
 _DOTTED_NAME: Final = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
+_IDENTIFIER: Final = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class ConfigError(Exception):
@@ -34,6 +38,8 @@ class Config:
         resources: tuple[str, ...] = (),
         ignore_resources: tuple[str, ...] = (),
         needs_closing: tuple[str, ...] = (),
+        release_methods: tuple[str, ...] = (),
+        owners_are_resources: bool = False,
     ) -> None:
         # Extra fully-qualified classes or callables to treat as resources.
         self.resources = resources
@@ -41,13 +47,23 @@ class Config:
         self.ignore_resources = ignore_resources
         # Resources (catalogue or `resources`) whose `__exit__` does not release them.
         self.needs_closing = needs_closing
+        # Methods, besides close/aclose/__exit__/__aexit__, where an owner class releases
+        # the resources it keeps in attributes.
+        self.release_methods = release_methods
+        # Strict: every owner class is a resource, and a resource returned from a function
+        # without a return annotation is reported.
+        self.owners_are_resources = owners_are_resources
 
-    def as_data(self) -> dict[str, list[str]]:
+    def as_data(self) -> dict[str, object]:
         """JSON-able, for mypy's cache (`report_config_data`)."""
-        return {key: sorted(getattr(self, key)) for key in KEYS}
+        return {
+            key: value if isinstance(value, bool) else sorted(value)
+            for key in KEYS
+            for value in [getattr(self, key)]
+        }
 
     def is_empty(self) -> bool:
-        return not (self.resources or self.ignore_resources or self.needs_closing)
+        return not any(getattr(self, key) for key in KEYS)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Config) and self.as_data() == other.as_data()
@@ -56,6 +72,13 @@ class Config:
 
     def __repr__(self) -> str:
         return f"Config({', '.join(f'{key}={getattr(self, key)!r}' for key in KEYS)})"
+
+
+def release_methods(settings: Config) -> frozenset[str]:
+    """Where owner classes release their attributes: the usual names and the configured ones."""
+    from mypy_asyncres.names import CLASS_RELEASE_METHODS
+
+    return CLASS_RELEASE_METHODS | frozenset(settings.release_methods)
 
 
 def load(config_file: str | None) -> Config:
@@ -91,22 +114,49 @@ def load(config_file: str | None) -> Config:
 
 def _parse(section: Mapping[str, object], path: str, where: str, from_ini: bool) -> Config:
     values: dict[str, tuple[str, ...]] = {}
+    flags: dict[str, bool] = {}
     for key, raw in section.items():
         if key not in KEYS:
             known = ", ".join(KEYS)
             raise ConfigError(f'{path}: error: {where} unknown key "{key}" (known keys: {known})')
+        if key in _BOOL_KEYS:
+            flag = _flag(raw, from_ini)
+            if flag is None:
+                expected = "true or false"
+                raise ConfigError(f"{path}: error: {where} {key} = {raw!r}: expected {expected}")
+            flags[key] = flag
+            continue
         names = _names(raw, from_ini)
         if names is None:
             expected = "a comma-separated list of names" if from_ini else "a list of strings"
             raise ConfigError(f"{path}: error: {where} {key} = {raw!r}: expected {expected}")
         for name in names:
-            if not re.match(_DOTTED_NAME, name):
+            if key in _METHOD_KEYS:
+                if not re.match(_IDENTIFIER, name):
+                    raise ConfigError(
+                        f'{path}: error: {where} {key}: "{name}" is not a method name (write it as "close")'
+                    )
+            elif not re.match(_DOTTED_NAME, name):
                 raise ConfigError(
                     f'{path}: error: {where} {key}: "{name}" is not a fully-qualified name '
                     '(write it as "package.module.Name")'
                 )
         values[key] = names
-    return Config(**values)
+    return Config(
+        resources=values.get("resources", ()),
+        ignore_resources=values.get("ignore_resources", ()),
+        needs_closing=values.get("needs_closing", ()),
+        release_methods=values.get("release_methods", ()),
+        owners_are_resources=flags.get("owners_are_resources", False),
+    )
+
+
+def _flag(raw: object, from_ini: bool) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    if from_ini and isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    return None
 
 
 def _names(raw: object, from_ini: bool) -> tuple[str, ...] | None:

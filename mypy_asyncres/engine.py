@@ -17,7 +17,7 @@ from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
 from mypy_asyncres.catalogue import Catalogue, Entry, load_entries, with_config
-from mypy_asyncres.config import Config
+from mypy_asyncres.config import Config, release_methods
 from mypy_asyncres.daemon import record_mark_dependencies
 from mypy_asyncres.guard import guarded
 from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
@@ -43,7 +43,12 @@ class Engine:
         self._modules = modules
         # In the daemon every call records what would recheck it when a class mark changes.
         self._daemon = daemon
-        self.types = ResourceTypes(Catalogue(entries, lookup, modules, on_unresolved), memoize=not daemon)
+        self.types = ResourceTypes(
+            Catalogue(entries, lookup, modules, on_unresolved),
+            memoize=not daemon,
+            release_methods=release_methods(settings),
+            owners_are_resources=settings.owners_are_resources,
+        )
         self._checker = CallChecker(self.types)
         # Hooks per callee name (the plugin class reads them first: mypy asks for every call).
         self.function_hooks: dict[str, Any] = {}

@@ -48,6 +48,7 @@ class AsyncResPlugin(Plugin):
         # The engine's memos of hooks per callee name, read here first (the hot path).
         self._function_hooks: dict[str, Any] = {}
         self._method_hooks: dict[str, Any] = {}
+        self._class_hook: Callable[[ClassDefContext], None] | None = None
         if self._config.ignore_resources:
             self._engine()  # names to ignore are checked against the catalogue at start
 
@@ -92,6 +93,16 @@ class AsyncResPlugin(Plugin):
         from mypy_asyncres.marking import mark_class
 
         return partial(guarded, mark_class, True)
+
+    def get_customize_class_mro_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        # Asked for every class mypy analyses: what it releases and lends (ownership.py).
+        if self._class_hook is None:
+            from mypy_asyncres.guard import guarded
+            from mypy_asyncres.ownership import record_class
+
+            record = partial(record_class, release_methods=config.release_methods(self._config))
+            self._class_hook = partial(guarded, record, None)
+        return self._class_hook
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname in MUST_ENTER:

@@ -17,6 +17,12 @@ RESOURCE_MANUAL_CLOSE: Final = ErrorCode(
     "General",
     sub_code_of=RESOURCE_NOT_ENTERED,
 )
+RESOURCE_NOT_RELEASED: Final = ErrorCode(
+    "resource-not-released",
+    "A resource is kept in an attribute that its class does not release",
+    "General",
+    sub_code_of=RESOURCE_NOT_ENTERED,
+)
 RESOURCE_NEEDS_CLOSING: Final = ErrorCode(
     "resource-needs-closing",
     "A context manager whose exit does not release the resource is entered directly",
@@ -55,6 +61,27 @@ def needs_closing(resource: str, statement: str) -> str:
     return (
         f'{resource} does not release itself on exit; enter it through "{wrapper}": '
         f'"{statement} {wrapper}(...) as ..."'
+    )
+
+
+def not_released(resource: str, target: str, methods: list[str]) -> str:
+    where = " or ".join(f'"{m}"' for m in methods)
+    return f'{resource} is stored in "{target}", but {where} does not release it'
+
+
+def no_release_method(resource: str, target: str, owner: str) -> str:
+    return f'{resource} is stored in "{target}", but "{owner}" has no method that releases it'
+
+
+def release_in_note(owner: str, target: str, statement: str) -> str:
+    close, exit_ = ("aclose", "__aexit__") if statement == "async with" else ("close", "__exit__")
+    return f'Release "{target}" in "{owner}.{close}" or "{owner}.{exit_}"'
+
+
+def mark_owner_note(owner: str, statement: str) -> str:
+    return (
+        f'"{owner}" releases what it holds on exit: mark it @must_enter so that every '
+        f'"{owner}(...)" must be entered with "{statement}"'
     )
 
 

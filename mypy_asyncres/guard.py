@@ -20,7 +20,11 @@ def guarded(hook: Callable[..., _R], fallback: _R, ctx: Any, *args: Any) -> _R:
     except Exception as exc:
         from mypy.version import __version__ as mypy_version
 
-        context = ctx.reason if isinstance(ctx, ClassDefContext) else ctx.context
+        if isinstance(ctx, ClassDefContext):
+            # The class-MRO hook has no reason expression: the class itself.
+            context = ctx.reason if ctx.reason.line >= 0 else ctx.cls
+        else:
+            context = ctx.context
         ctx.api.fail(errors.internal_error(exc, mypy_version), context, code=errors.RESOURCE_INTERNAL)
         return fallback
 

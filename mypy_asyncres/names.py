@@ -41,6 +41,13 @@ STACK_METHODS: Final = frozenset(
 RELEASE_METHODS: Final = frozenset({"close", "aclose", "__exit__", "__aexit__"})
 # ... or that give it back to where it came from: `await pool.release(conn)`.
 RELEASE_BY_ARGUMENT_METHODS: Final = frozenset({"release"})
+# The release methods of an owner class, where it releases the resources it keeps in its
+# attributes (more are configured with `release_methods`).
+CLASS_RELEASE_METHODS: Final = frozenset({"close", "aclose", "__exit__", "__aexit__"})
+# Calls on `self.<attr>` in those methods that release it.
+FIELD_RELEASE_CALLS: Final = frozenset(
+    {"close", "aclose", "__exit__", "__aexit__", "shutdown", "cleanup", "terminate", "kill", "disconnect", "dispose"}
+)
 
 # Callees that take ownership of a resource passed to them (and release it on their exit).
 OWNING_CALLEES: Final = frozenset({"contextlib.closing", "contextlib.aclosing"})

@@ -30,7 +30,14 @@ from mypy.types import (
 
 from mypy_asyncres.catalogue import Catalogue
 from mypy_asyncres.marking import is_marked_class, is_marked_callable
-from mypy_asyncres.names import AWAITABLE, CONTEXT_MANAGER_PROTOCOLS, COROUTINE, GENERATOR
+from mypy_asyncres.names import (
+    AWAITABLE,
+    CLASS_RELEASE_METHODS,
+    CONTEXT_MANAGER_PROTOCOLS,
+    COROUTINE,
+    GENERATOR,
+)
+from mypy_asyncres.ownership import is_owner
 
 _T = TypeVar("_T")
 
@@ -38,8 +45,18 @@ _T = TypeVar("_T")
 class ResourceTypes:
     """Answers "is this type a resource?" from marks and the catalogue."""
 
-    def __init__(self, catalogue: Catalogue, memoize: bool) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        memoize: bool,
+        release_methods: frozenset[str] = CLASS_RELEASE_METHODS,
+        owners_are_resources: bool = False,
+    ) -> None:
         self.catalogue = catalogue
+        # Where owner classes release their attributes (ownership.py).
+        self.release_methods = release_methods
+        # Strict: owner classes are resources; unannotated returns of resources are reported.
+        self.strict = owners_are_resources
         # Within one build an answer changes only when the catalogue resolves names of a
         # package that the answer consulted while they were unresolved (a library's own
         # modules are checked before its `__init__`, which names them): such answers are
@@ -98,7 +115,9 @@ class ResourceTypes:
         return self.answer(
             self._classes,
             "=" + info.fullname,
-            lambda: is_marked_class(info) or self.catalogue.is_class(info.fullname),
+            lambda: is_marked_class(info)
+            or self.catalogue.is_class(info.fullname)
+            or (self.strict and is_owner(info)),
         )
 
     def released_by_exit(self, resource: Type, producer: str) -> bool:

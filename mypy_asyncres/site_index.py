@@ -73,7 +73,7 @@ class SiteIndex:
         self._complete = False
         # (call, checking pass) already reported: a call is checked again for each
         # overload item and inference attempt, and reports once.
-        self.reported: set[tuple[int, int]] = set()
+        self.reported: set[object] = set()
 
     def _reset(self, tree: MypyFile) -> None:
         self._tree, self._defs = tree, tree.defs

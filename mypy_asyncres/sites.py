@@ -376,18 +376,18 @@ class Collector:
             self.expr(e.index, self.site(Kind.EXPRESSION))
         elif isinstance(e, (ListExpr, TupleExpr, SetExpr)):
             for item in e.items:
-                self.expr(item, self.site(Kind.CONTAINER))
+                self.expr(item, self.in_container(site))
         elif isinstance(e, DictExpr):
             for key, value in e.items:
                 if key is not None:
-                    self.expr(key, self.site(Kind.CONTAINER))
-                self.expr(value, self.site(Kind.CONTAINER))
+                    self.expr(key, self.in_container(site))
+                self.expr(value, self.in_container(site))
         elif isinstance(e, (ListComprehension, SetComprehension)):
-            self.comprehension(e.generator, [e.generator.left_expr])
+            self.comprehension(e.generator, [e.generator.left_expr], site)
         elif isinstance(e, GeneratorExpr):
-            self.comprehension(e, [e.left_expr])
+            self.comprehension(e, [e.left_expr], site)
         elif isinstance(e, DictionaryComprehension):
-            self.comprehension(e, [e.value] if e.key is None else [e.key, e.value])
+            self.comprehension(e, [e.value] if e.key is None else [e.key, e.value], site)
         elif isinstance(e, LambdaExpr):
             self.function_body(e, [])
         elif isinstance(e, YieldExpr):
@@ -403,15 +403,20 @@ class Collector:
                 if part is not None:
                     self.expr(part, self.site(Kind.EXPRESSION))
 
+    def in_container(self, site: Site) -> Site:
+        """The site of a container's items: a container stored in an attribute keeps them
+        there (`self._files = [open(a), open(b)]`), as its owner's release may do."""
+        return site if site.kind is Kind.STORED else self.site(Kind.CONTAINER)
+
     def comprehension(
-        self, e: GeneratorExpr | DictionaryComprehension, produced: list[Expression]
+        self, e: GeneratorExpr | DictionaryComprehension, produced: list[Expression], site: Site
     ) -> None:
         for sequence, conditions in zip(e.sequences, e.condlists):
             self.expr(sequence, self.site(Kind.EXPRESSION))
             for cond in conditions:
                 self.expr(cond, self.site(Kind.EXPRESSION))
         for item in produced:
-            self.expr(item, self.site(Kind.CONTAINER))
+            self.expr(item, self.in_container(site))
 
     def call(self, e: CallExpr, site: Site, awaited: Site | None) -> None:
         if e.analyzed is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
-from mypy.nodes import CallExpr, Decorator
+from mypy.nodes import CallExpr, Decorator, FuncDef, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import (
     AnyType,
@@ -21,6 +21,8 @@ from mypy.types import (
 
 from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, OWNING_CALLEES
+from mypy_asyncres.marking import is_context_manager
+from mypy_asyncres.ownership import release_methods_of, releases
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
 from mypy_asyncres.site_index import SiteIndex
 from mypy_asyncres.sites import Function, Kind, Site, describe
@@ -33,8 +35,9 @@ _RETURNED = frozenset({Kind.RETURNED, Kind.BOUND_THEN_RETURNED})
 @dataclass(frozen=True)
 class Finding:
     code: ErrorCode
-    message: str
+    message: str  # empty: a note alone
     note: str | None = None
+    once_per: str = ""  # a note given once per this key (a class), not at every site
 
 
 def _statement(resource: Type, site: Site) -> str:
@@ -114,7 +117,42 @@ def _how(site: Site) -> str:
     }.get(kind, errors.IN_EXPRESSION)
 
 
-def _judge_close_only(site: Site, name: str) -> Finding | None:
+def _own_field(site: Site) -> tuple[TypeInfo, str] | None:
+    """The class and attribute of `self.<attr>` (or `self.<attr>[...]`) stored in a method."""
+    function = site.function
+    if function is None or function.is_lambda or not isinstance(function.node, FuncDef):
+        return None
+    method = function.node
+    if not method.info or method.is_static or method.is_class or not method.arguments:
+        return None
+    receiver, dot, attribute = site.detail.partition(".")
+    attribute = attribute.removesuffix("[...]")
+    if not dot or receiver != method.arguments[0].variable.name or not attribute.isidentifier():
+        return None
+    return method.info, attribute
+
+
+def _judge_field(site: Site, owner: TypeInfo, attribute: str, name: str, statement: str, types: ResourceTypes) -> Finding | None:
+    """A resource kept in an attribute of the object: its class must release it."""
+    if releases(owner, attribute):
+        if is_context_manager(owner) and not types.is_resource_class(owner):
+            # An owner that can be entered: its own creations could be checked.
+            statement = "async with" if owner.get("__aenter__") is not None else "with"
+            note = errors.mark_owner_note(owner.name, statement)
+            return Finding(errors.RESOURCE_NOT_RELEASED, "", note, once_per=owner.fullname)
+        return None
+    target = f"self.{attribute}"
+    methods = release_methods_of(owner, types.release_methods)
+    if methods:
+        return Finding(errors.RESOURCE_NOT_RELEASED, errors.not_released(name, target, methods))
+    return Finding(
+        errors.RESOURCE_NOT_RELEASED,
+        errors.no_release_method(name, target, owner.name),
+        errors.release_in_note(owner.name, target, statement),
+    )
+
+
+def _judge_close_only(site: Site, name: str, types: ResourceTypes) -> Finding | None:
     """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
     `try` right after it is the one correct place to release it."""
     kind = site.kind
@@ -124,6 +162,10 @@ def _judge_close_only(site: Site, name: str) -> Finding | None:
         return None
     if site.function is not None and site.function.is_enter_method:
         return None
+    if kind is Kind.STORED:
+        field = _own_field(site)
+        if field is not None:
+            return _judge_field(site, *field, name, "with", types)
     note = errors.close_in_finally_note(site.detail) if kind is Kind.BOUND else None
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
 
@@ -133,7 +175,7 @@ def judge(
 ) -> Finding | None:
     """The finding for a resource (named `name` in messages) that goes to `site`, if any."""
     if not enterable:
-        return _judge_close_only(site, name)
+        return _judge_close_only(site, name, types)
     kind = site.kind
     function = site.function
     statement = _statement(resource, site)
@@ -147,6 +189,10 @@ def judge(
         return None  # `@timer()`: a ContextDecorator enters itself around every call
     if function is not None and function.is_enter_method:
         return None  # created by the owner's __enter__/__aenter__: its __exit__ releases it
+    if kind is Kind.STORED:
+        field = _own_field(site)
+        if field is not None:
+            return _judge_field(site, *field, name, statement, types)
     if not released_by_exit:
         statement = f"{statement} {errors.closing_wrapper(statement)}(...)"
     if kind in _RETURNED and _hands_ownership_out(function, types):
@@ -184,7 +230,7 @@ class CallChecker:
         if awaited and result is not None:
             found = self.types.resource_in(result)
             if found is not None:
-                return Produced(found)
+                return self._found(found)
             if producer.always and _is_coroutine(ret):
                 # A marked or catalogued `async def` factory: what it gives must be
                 # released; entered if it can be (`await asyncpg.connect()` cannot).
@@ -198,18 +244,25 @@ class CallChecker:
             return None  # awaiting consumes the awaitable
         found = self.types.resource_in(ret)
         if found is not None:
-            return Produced(found)
+            return self._found(found)
         if result is not None and _is_coroutine(ret):
             # The coroutine of an `async def` factory, not awaited here: it escapes with
             # the resource it will give (`asyncio.create_task(connect())`).
             found = self.types.resource_in(result)
             if found is not None:
-                return Produced(found)
+                return self._found(found)
             if producer.always:
                 return Produced(result, enterable=_is_context_manager(result))
         if producer.always:
             return Produced(ret)
         return None
+
+    def _found(self, resource: Instance) -> Produced:
+        """A resource type found in what the call gives. Only an owner class (a resource
+        under `owners_are_resources`) may be one that cannot be entered."""
+        if self.types.strict and not _is_context_manager(resource):
+            return Produced(resource, enterable=False)
+        return Produced(resource)
 
     def check(self, ctx: FunctionContext | MethodContext, producer: Producer, ret: Type) -> None:
         call = ctx.context
@@ -248,7 +301,7 @@ def report(
     finding: Finding,
     context: CallExpr,
     key: tuple[int, int],
-    reported: set[tuple[int, int]],
+    reported: set[object],
 ) -> bool:
     """Report a finding without disturbing mypy's speculative checks.
 
@@ -262,12 +315,15 @@ def report(
     watchers = errors._watchers
     if watchers and watchers[-1].has_new_errors():
         return False  # this overload item (or inference attempt) does not apply
-    if key in reported:
+    if key in reported or finding.once_per in reported:
         return False
     reported.add(key)
+    if finding.once_per:
+        reported.add(finding.once_per)
     errors._watchers = []
     try:
-        checker.fail(finding.message, context, code=finding.code)
+        if finding.message:
+            checker.fail(finding.message, context, code=finding.code)
         if finding.note is not None:
             checker.note(finding.note, context, code=finding.code)
     finally:

@@ -42,6 +42,16 @@ def test_ini_section_comma_and_newline_lists(tmp_path: Path) -> None:
     assert load(path).resources == ("a.B", "c.d", "e.F")
 
 
+def test_ownership_keys(tmp_path: Path) -> None:
+    toml = write(tmp_path, "pyproject.toml", "[tool.mypy_asyncres]\nrelease_methods = ['stop']\nowners_are_resources = true\n")
+    loaded = load(toml)
+    assert (loaded.release_methods, loaded.owners_are_resources) == (("stop",), True)
+    assert not loaded.is_empty()
+    ini = write(tmp_path, "mypy.ini", "[mypy_asyncres]\nrelease_methods = stop, shutdown\nowners_are_resources = False\n")
+    assert (load(ini).release_methods, load(ini).owners_are_resources) == (("stop", "shutdown"), False)
+    assert load(ini).as_data()["owners_are_resources"] is False
+
+
 def test_setup_cfg_without_section(tmp_path: Path) -> None:
     assert load(write(tmp_path, "setup.cfg", "[mypy]\nstrict = True\n")) == Config()
     assert load(None) == Config()
@@ -51,7 +61,13 @@ def test_setup_cfg_without_section(tmp_path: Path) -> None:
     ("name", "text", "message"),
     [
         ("pyproject.toml", "[tool.mypy_asyncres]\nresource = ['a.B']\n",
-         '{path}: error: [tool.mypy_asyncres] unknown key "resource" (known keys: resources, ignore_resources, needs_closing)'),
+         '{path}: error: [tool.mypy_asyncres] unknown key "resource" (known keys: resources, ignore_resources, needs_closing, release_methods, owners_are_resources)'),
+        ("pyproject.toml", "[tool.mypy_asyncres]\nowners_are_resources = 'yes'\n",
+         "{path}: error: [tool.mypy_asyncres] owners_are_resources = 'yes': expected true or false"),
+        ("mypy.ini", "[mypy_asyncres]\nowners_are_resources = 1\n",
+         "{path}: error: [mypy_asyncres] owners_are_resources = '1': expected true or false"),
+        ("pyproject.toml", "[tool.mypy_asyncres]\nrelease_methods = ['app.close']\n",
+         '{path}: error: [tool.mypy_asyncres] release_methods: "app.close" is not a method name (write it as "close")'),
         ("pyproject.toml", "[tool.mypy_asyncres]\nresources = 'a.B'\n",
          "{path}: error: [tool.mypy_asyncres] resources = 'a.B': expected a list of strings"),
         ("pyproject.toml", "[tool.mypy_asyncres]\nresources = [1]\n",
@@ -104,7 +120,7 @@ def test_bad_key_stops_mypy_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         'pyproject.toml: error: [tool.mypy_asyncres] unknown key "ignore" '
-        "(known keys: resources, ignore_resources, needs_closing)"
+        "(known keys: resources, ignore_resources, needs_closing, release_methods, owners_are_resources)"
     ]
     assert "Traceback" not in result.stdout + result.stderr
 

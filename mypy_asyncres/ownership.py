@@ -1,0 +1,254 @@
+"""Owner classes: which attributes a class releases on its exit path.
+
+A class that keeps a resource in `self.<attr>` owns it when one of its release methods
+(`close`, `aclose`, `__exit__`, `__aexit__`, plus the configured `release_methods`)
+releases that attribute: directly, under a guard, through a local alias or a loop over
+it, or in a method the release method calls on `self`. The facts are syntactic and are
+collected when mypy analyses the class (a hook that runs for every class), then kept in
+the class's `TypeInfo.metadata`, which mypy's cache keeps: a subclass in another module
+sees its bases' releases, cold or warm.
+
+The same pass records the class's *borrowing* methods: methods whose every `return`
+hands back an attribute of `self` (`def session(self) -> ClientSession: return
+self._session`). Their calls hand out what the object owns, not a new resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mypy.nodes import (
+    AssignmentExpr,
+    AssignmentStmt,
+    AwaitExpr,
+    Block,
+    CallExpr,
+    ClassDef,
+    Decorator,
+    Expression,
+    ForStmt,
+    FuncDef,
+    GeneratorExpr,
+    IfStmt,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+    OverloadedFuncDef,
+    ReturnStmt,
+    Statement,
+    TryStmt,
+    TypeInfo,
+    WhileStmt,
+    WithStmt,
+)
+from mypy.plugin import ClassDefContext
+from mypy.server.subexpr import get_subexpressions
+
+from mypy_asyncres.names import FIELD_RELEASE_CALLS, METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS
+
+RELEASES: str = "releases"
+BORROWS: str = "borrows"
+
+
+def _decorator_names(dec: Decorator) -> set[str]:
+    """The decorators' last names (`staticmethod`, `property`, `setter`): the hook runs
+    before mypy analyses them."""
+    names = set()
+    for expr in dec.original_decorators or dec.decorators:
+        if isinstance(expr, (NameExpr, MemberExpr)):
+            names.add(expr.name)
+    return names
+
+
+_NOT_ON_SELF = frozenset({"staticmethod", "classmethod"})
+_PROPERTY = frozenset({"property", "cached_property", "setter", "getter", "deleter"})
+
+
+def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
+    """name -> (function, the name of its `self` parameter or None, is a property)."""
+    found: dict[str, tuple[FuncDef, str | None, bool]] = {}
+    for stmt in defn.defs.body:
+        if isinstance(stmt, OverloadedFuncDef):
+            if stmt.impl is None:
+                continue
+            stmt = stmt.impl
+        if isinstance(stmt, FuncDef):
+            found[stmt.name] = (stmt, _self_name(stmt, set()), False)
+        elif isinstance(stmt, Decorator):
+            names = _decorator_names(stmt)
+            found[stmt.func.name] = (stmt.func, _self_name(stmt.func, names), bool(names & _PROPERTY))
+    return found
+
+
+def _self_name(func: FuncDef, decorators: set[str]) -> str | None:
+    if decorators & _NOT_ON_SELF or not func.arguments:
+        return None
+    return func.arguments[0].variable.name
+
+
+def _statements(body: list[Statement]) -> Iterator[Statement]:
+    """Every statement of a function body, nested blocks included (not nested functions)."""
+    for stmt in body:
+        yield stmt
+        blocks: list[Block | None] = []
+        if isinstance(stmt, (WithStmt, ForStmt, WhileStmt)):
+            blocks = [stmt.body, getattr(stmt, "else_body", None)]
+        elif isinstance(stmt, IfStmt):
+            blocks = [*stmt.body, stmt.else_body]
+        elif isinstance(stmt, TryStmt):
+            blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
+        elif isinstance(stmt, Block):
+            blocks = [stmt]
+        for block in blocks:
+            if block is not None:
+                yield from _statements(block.body)
+
+
+def _self_attribute(expr: Expression, self_name: str) -> str | None:
+    """`self.attr` (or `self.attr[...]`) -> attr."""
+    if isinstance(expr, IndexExpr):
+        expr = expr.base
+    if isinstance(expr, MemberExpr) and isinstance(expr.expr, NameExpr) and expr.expr.name == self_name:
+        return expr.name
+    return None
+
+
+def _attributes_in(expr: Expression, self_name: str) -> set[str]:
+    """The `self.<attr>` an expression reads (`self.a or b`, `self.a.values()`, ...)."""
+    found = set()
+    for sub in get_subexpressions(expr):
+        attr = _self_attribute(sub, self_name)
+        if attr is not None:
+            found.add(attr)
+    return found
+
+
+class _MethodFacts:
+    """What one method releases, and which other methods of `self` it calls."""
+
+    def __init__(self, func: FuncDef, self_name: str) -> None:
+        self.released: set[str] = set()
+        self.calls: set[str] = set()
+        aliases: dict[str, set[str]] = {}  # local name -> the attributes it may hold
+        for stmt in _statements(func.body.body):
+            if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, Expression):
+                attrs = _attributes_in(stmt.rvalue, self_name)
+                if attrs:
+                    for lvalue in stmt.lvalues:
+                        if isinstance(lvalue, NameExpr):
+                            aliases.setdefault(lvalue.name, set()).update(attrs)
+            elif isinstance(stmt, ForStmt) and isinstance(stmt.index, NameExpr):
+                attrs = _attributes_in(stmt.expr, self_name)
+                if attrs:
+                    aliases.setdefault(stmt.index.name, set()).update(attrs)
+        expressions = get_subexpressions(func.body)
+        for expr in expressions:
+            if isinstance(expr, AssignmentExpr):
+                attrs = _attributes_in(expr.value, self_name)
+                if attrs:
+                    aliases.setdefault(expr.target.name, set()).update(attrs)
+            elif isinstance(expr, GeneratorExpr):  # also the generator of list/set comprehensions
+                for index, sequence in zip(expr.indices, expr.sequences):
+                    attrs = _attributes_in(sequence, self_name)
+                    if attrs and isinstance(index, NameExpr):
+                        aliases.setdefault(index.name, set()).update(attrs)
+        for expr in expressions:
+            if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
+                continue
+            method = expr.callee.name
+            receiver = expr.callee.expr
+            if isinstance(receiver, NameExpr) and receiver.name == self_name:
+                self.calls.add(method)
+                continue
+            if method in FIELD_RELEASE_CALLS:
+                released = receiver
+            elif method in RELEASE_BY_ARGUMENT_METHODS and expr.args:
+                released = expr.args[0]  # `self._pool.release(self._conn)`
+            else:
+                continue
+            if isinstance(released, AwaitExpr):
+                released = released.expr
+            attr = _self_attribute(released, self_name)
+            if attr is not None:
+                self.released.add(attr)
+            elif isinstance(released, NameExpr) and released.name in aliases:
+                self.released |= aliases[released.name]
+
+
+def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
+    returns = [s for s in _statements(func.body.body) if isinstance(s, ReturnStmt)]
+    return bool(returns) and all(
+        s.expr is not None and _self_attribute(s.expr, self_name) is not None for s in returns
+    )
+
+
+def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, list[str]]:
+    """The attributes the class's release methods release, and its borrowing methods."""
+    methods = _methods(defn)
+    facts: dict[str, _MethodFacts] = {}
+    borrows: list[str] = []
+    for name, (func, self_name, is_property) in methods.items():
+        if self_name is None or is_property or name in release_methods or func.unanalyzed_type is None:
+            continue  # only annotated methods can be declared to return a resource
+        if _returns_own_attribute(func, self_name):
+            borrows.append(name)
+    pending = [name for name in methods if name in release_methods]
+    released: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in facts:
+            continue
+        func, self_name, _ = methods[name]
+        if self_name is None:
+            continue
+        method_facts = facts[name] = _MethodFacts(func, self_name)
+        released |= method_facts.released
+        pending.extend(called for called in method_facts.calls if called in methods and called not in facts)
+    result: dict[str, list[str]] = {}
+    if released:
+        result[RELEASES] = sorted(released)
+    if borrows:
+        result[BORROWS] = sorted(borrows)
+    return result
+
+
+def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
+    """The hook mypy runs for every class it analyses (before the body's semantic
+    analysis; the parsed body is all this needs). Stubs have no bodies to read."""
+    if ctx.api.is_stub_file:
+        return
+    info = ctx.cls.info
+    facts = analyse_class(ctx.cls, release_methods)
+    store = info.metadata.get(METADATA_KEY)
+    if store is None:
+        if not facts:
+            return
+        store = info.metadata[METADATA_KEY] = {}
+    store.pop(RELEASES, None)
+    store.pop(BORROWS, None)
+    store.update(facts)
+
+
+def releases(info: TypeInfo, attribute: str) -> bool:
+    """Whether the class or a base releases `self.<attribute>` on its exit path."""
+    return any(attribute in base.metadata.get(METADATA_KEY, {}).get(RELEASES, ()) for base in info.mro)
+
+
+def is_owner(info: TypeInfo) -> bool:
+    """A class whose release methods release some attribute of its own (or a base's)."""
+    return any(base.metadata.get(METADATA_KEY, {}).get(RELEASES) for base in info.mro)
+
+
+def borrows(info: TypeInfo, method: str) -> bool:
+    """Whether `method`, as defined on this class, hands back an attribute of `self`."""
+    return method in info.metadata.get(METADATA_KEY, {}).get(BORROWS, ())
+
+
+def release_methods_of(info: TypeInfo, names: frozenset[str]) -> list[str]:
+    """`Class.method` for each release method the class has, defined in checked code."""
+    found = []
+    for name in sorted(names):
+        defining = info.get_containing_type_info(name)
+        if defining is not None and defining.fullname != "builtins.object":
+            found.append(f"{defining.name}.{name}")
+    return found
