@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from mypy_asyncres.marks import must_enter as must_enter
+from mypy_asyncres.marks import owns as owns
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "must_enter", "plugin"]
+__all__ = ["__version__", "must_enter", "owns", "plugin"]
 
 
 # No mypy import here, not even under TYPE_CHECKING: users import `must_enter` from this

@@ -32,7 +32,9 @@ from mypy_asyncres.config import Config, ConfigError
 Lookup = Callable[[str], "SymbolTableNode | None"]
 
 DATA_DIR: Final = "catalogue_data"
-KINDS: Final = ("class", "callable")  # "auto" (configured names): whatever the name is
+# "owner": not a resource; a callable (or class) that takes ownership of the resources
+# passed to the parameters listed in `owns`. "auto" (configured names): whatever it is.
+KINDS: Final = ("class", "callable", "owner")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Entry:
     # The top-level package where mypy defines it, when not that of `name`
     # (`sqlite3.connect` is `_sqlite3.connect`): a call names the defining package.
     defined_in: str = ""
+    # Parameters that take ownership of the resource passed to them: names, or "#<position>".
+    owns: tuple[str, ...] = ()
 
     @property
     def roots(self) -> set[str]:
@@ -70,6 +74,7 @@ def parse_entries(raw: bytes, source: str) -> list[Entry]:
                 item.get("what", ""),
                 item.get("enter_releases", True),
                 item.get("defined_in", ""),
+                tuple(item.get("owns", ())),
             )
         )
     return entries
@@ -173,6 +178,8 @@ class Catalogue:
         )
         self.classes: set[str] = set()
         self.callables: set[str] = set()
+        # Defining names of callables and classes with owning parameters.
+        self._owning: dict[str, frozenset[str]] = {}
         # Defining names of entries whose `__exit__` does not release them.
         self._not_released_by_exit: set[str] = set()
         self.may_not_release = any(not entry.enter_releases for entry in entries)
@@ -212,7 +219,10 @@ class Catalogue:
                     self._on_unresolved(entry)
                 continue
             kind, fullname = resolved
-            (self.classes if kind == "class" else self.callables).add(fullname)
+            if entry.owns:
+                self._owning[fullname] = frozenset(entry.owns)
+            if entry.kind != "owner":
+                (self.classes if kind == "class" else self.callables).add(fullname)
             if not entry.enter_releases:
                 self._not_released_by_exit.add(fullname)
             grown.update(entry.roots)
@@ -247,6 +257,11 @@ class Catalogue:
     def is_callable(self, fullname: str) -> bool:
         self._settle(fullname)
         return fullname in self.callables
+
+    def owning_parameters(self, fullname: str) -> frozenset[str]:
+        """The parameters of a callable or class (its constructor) that take ownership."""
+        self._settle(fullname)
+        return self._owning.get(fullname, frozenset())
 
     def released_by_exit(self, fullname: str) -> bool:
         """False for entries whose exit does not release them (`sqlite3.connect`)."""
@@ -293,6 +308,9 @@ def markdown_table(entries: Iterable[Entry]) -> str:
     rows = ["| library | name | kind | notes |", "| --- | --- | --- | --- |"]
     for entry in sorted(entries, key=lambda e: (e.library != "stdlib", e.library, e.name)):
         notes = [entry.what] if entry.what else []
+        if entry.owns:
+            owned = ", ".join(f"`{p}`" for p in entry.owns if not p.startswith("#"))
+            notes.append(f"owns what is passed as {owned}")
         if not entry.enter_releases:
             notes.append("exit does not release: enter through `contextlib.closing` (`resource-needs-closing`)")
         rows.append(f"| {entry.library} | `{entry.name}` | {entry.kind} | {'; '.join(notes)} |")

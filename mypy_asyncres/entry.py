@@ -21,7 +21,7 @@ from mypy.types import Type
 from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
 from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version, reports_in
-from mypy_asyncres.names import MUST_ENTER
+from mypy_asyncres.names import MUST_ENTER, OWNS
 
 if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
     from mypy_asyncres.catalogue import Entry
@@ -110,6 +110,11 @@ class AsyncResPlugin(Plugin):
             from mypy_asyncres.marking import check_decorator_application
 
             return partial(guarded_call, check_decorator_application)
+        if fullname in OWNS:
+            from mypy_asyncres.guard import guarded_call
+            from mypy_asyncres.marking import record_owns
+
+            return partial(guarded_call, record_owns)
         hook = self._function_hooks.get(fullname, _UNKNOWN)
         if hook is not _UNKNOWN:
             return hook  # type: ignore[no-any-return]

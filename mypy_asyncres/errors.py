@@ -136,6 +136,14 @@ INVALID_FUNCTION_MARK: Final = (
 MARK_ABOVE_CONTEXTMANAGER: Final = (
     'Put @must_enter above @contextmanager / @asynccontextmanager, so that it marks the context manager'
 )
+OWNS_NOT_A_DECORATOR: Final = "@owns(...) must decorate a function or method definition"
+OWNS_NEEDS_NAMES: Final = '@owns(...) takes the names of parameters as string literals: @owns("session")'
+
+
+def owns_unknown_parameter(name: str, function: str) -> str:
+    return f'@owns names "{name}", which is not a parameter of "{function}"'
+
+
 NOT_A_DECORATOR: Final = "@must_enter must decorate a class or a function definition"
 
 

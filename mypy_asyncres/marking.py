@@ -14,6 +14,7 @@ from typing import Any
 from mypy.nodes import (
     GDEF,
     Block,
+    CallExpr,
     ClassDef,
     Context,
     Decorator,
@@ -22,6 +23,8 @@ from mypy.nodes import (
     MypyFile,
     OverloadedFuncDef,
     RefExpr,
+    Statement,
+    StrExpr,
     SymbolNode,
     SymbolTable,
     SymbolTableNode,
@@ -39,6 +42,7 @@ from mypy_asyncres.names import (
     GENERATOR_TYPES,
     METADATA_KEY,
     MUST_ENTER,
+    OWNS,
 )
 
 
@@ -208,4 +212,88 @@ def check_decorator_application(ctx: FunctionContext) -> Type:
             _record_function_mark(context, ctx.api.modules)  # type: ignore[attr-defined]
     elif not isinstance(context, ClassDef):
         ctx.api.fail(errors.NOT_A_DECORATOR, context, code=errors.RESOURCE_INVALID_MARK)
+    return ctx.default_return_type
+
+
+# ---- owning parameters: @owns("param", ...) -----------------------------------
+
+
+def _owns_parameters(decorators: list[Expression]) -> list[str] | None:
+    """The parameters named by an `@owns(...)` among these decorators, if there is one."""
+    for dec in decorators:
+        if isinstance(dec, CallExpr) and refers_to(dec.callee, OWNS):
+            return [arg.value for arg in dec.args if isinstance(arg, StrExpr)]
+    return None
+
+
+def owning_parameters(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> frozenset[str]:
+    """The parameters that `@owns` declares on a function or method (see marks.owns).
+
+    Read from the decorator list when the function was analysed in this run, else from
+    where `record_owns` kept them for the cache (as for `@must_enter` on functions).
+    """
+    if isinstance(node, OverloadedFuncDef):
+        node = node.impl if node.impl is not None else node.items[0]
+    if not isinstance(node, Decorator):
+        return frozenset()
+    decorators = _decorator_list(node)
+    if decorators:
+        return frozenset(_owns_parameters(decorators) or ())
+    if isinstance(owner, TypeInfo):
+        store = owner.metadata.get(METADATA_KEY, {})
+    elif isinstance(owner, MypyFile):
+        holder = _holder(owner, create=False)
+        store = holder.metadata.get(METADATA_KEY, {}) if holder is not None else {}
+    else:
+        return frozenset()
+    return frozenset(store.get("owns", {}).get(node.name, ()))
+
+
+def _decorated_by(call: CallExpr, body: list[Statement]) -> Decorator | None:
+    """The function (module-level or a method, at any class depth) that `call` decorates."""
+    for stmt in body:
+        if isinstance(stmt, OverloadedFuncDef) and isinstance(stmt.impl, Decorator):
+            stmt = stmt.impl
+        if isinstance(stmt, Decorator) and any(d is call for d in _decorator_list(stmt)):
+            return stmt
+        if isinstance(stmt, ClassDef):
+            found = _decorated_by(call, stmt.defs.body)
+            if found is not None:
+                return found
+    return None
+
+
+def record_owns(ctx: FunctionContext) -> Type:
+    """The function hook for `owns(...)`: validate the names and keep them for the cache."""
+    call = ctx.context
+    if not isinstance(call, CallExpr):
+        return ctx.default_return_type
+    checker = ctx.api
+    dec = _decorated_by(call, checker.tree.defs)  # type: ignore[attr-defined]
+    if dec is None:
+        ctx.api.fail(errors.OWNS_NOT_A_DECORATOR, call, code=errors.RESOURCE_INVALID_MARK)
+        return ctx.default_return_type
+    func = dec.func
+    names = [arg.value for arg in call.args if isinstance(arg, StrExpr)]
+    if len(names) != len(call.args) or not names:
+        ctx.api.fail(errors.OWNS_NEEDS_NAMES, call, code=errors.RESOURCE_INVALID_MARK)
+        return ctx.default_return_type
+    parameters = [name for name in func.arg_names if name is not None]
+    if func.info and not func.is_static:
+        parameters = parameters[1:]  # self / cls
+    for name in names:
+        if name not in parameters:
+            ctx.api.fail(
+                errors.owns_unknown_parameter(name, func.name), call, code=errors.RESOURCE_INVALID_MARK
+            )
+    if func.info:
+        store = _own_metadata(func.info)
+    else:
+        module = checker.modules.get(func.fullname.rpartition(".")[0])  # type: ignore[attr-defined]
+        if module is None:
+            return ctx.default_return_type  # a nested function: analysed with its callers
+        holder = _holder(module, create=True)
+        assert holder is not None
+        store = _own_metadata(holder)
+    store.setdefault("owns", {})[func.name] = sorted(names)
     return ctx.default_return_type

@@ -14,6 +14,7 @@ FUNCTION_MARKS_HOLDER: Final = "__mypy_asyncres_marks__"
 CLASS_MARK_ATTRIBUTE: Final = "__mypy_asyncres_must_enter__"
 
 MUST_ENTER: Final = frozenset({"mypy_asyncres.must_enter", "mypy_asyncres.marks.must_enter"})
+OWNS: Final = frozenset({"mypy_asyncres.owns", "mypy_asyncres.marks.owns"})
 
 CONTEXTMANAGER_DECORATORS: Final = frozenset(
     {"contextlib.contextmanager", "contextlib.asynccontextmanager"}

@@ -116,6 +116,9 @@ class Site:
     detail: str = ""  # the name bound to, the callee passed to, the attribute used, ...
     function: Function | None = None
     callee: str = ""  # PASSED: the fullname of the callee, when it names one
+    # PASSED: the call it is an argument of, and which: a keyword name or "#<position>".
+    outer: CallExpr | None = None
+    argument: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,14 +433,16 @@ class Collector:
         else:
             self.expr(callee, self.site(Kind.CHAINED))
         into_stack = isinstance(callee, MemberExpr) and callee.name in STACK_METHODS
-        passed = Site(
-            Kind.PASSED,
-            describe(callee),
-            self.function,
-            callee.fullname if isinstance(callee, RefExpr) else "",
-        )
-        for i, arg in enumerate(e.args):
-            self.expr(arg, self.site(Kind.STACK) if into_stack and i == 0 else passed)
+        callee_text = describe(callee)
+        callee_name = callee.fullname if isinstance(callee, RefExpr) else ""
+        for i, (arg, arg_name) in enumerate(zip(e.args, e.arg_names)):
+            if isinstance(arg, _LEAVES):
+                continue
+            if into_stack and i == 0:
+                self.expr(arg, self.site(Kind.STACK))
+                continue
+            argument = arg_name if arg_name is not None else f"#{i}"
+            self.expr(arg, Site(Kind.PASSED, callee_text, self.function, callee_name, e, argument))
 
 
 def function_facts(func: FuncItem, decorators: list[Expression]) -> Function:

@@ -21,6 +21,7 @@ from mypy.types import (
 
 from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, OWNING_CALLEES
+from mypy_asyncres.handoff import takes_ownership
 from mypy_asyncres.marking import is_context_manager
 from mypy_asyncres.ownership import release_methods_of, releases
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
@@ -279,6 +280,8 @@ class CallChecker:
             return
         resource = produced.resource
         site = entry.awaited if entry.awaited is not None and await_result(ret) is not None else entry.site
+        if site.kind is Kind.PASSED and takes_ownership(site, checker, self.types):
+            return  # handed to a parameter that releases it
         released = self.types.released_by_exit(resource, producer.fullname)
         # Most checked calls are fine: name the resource (format_type is not cheap) only
         # for a finding.

@@ -17,20 +17,42 @@ REPO = Path(__file__).resolve().parent.parent
 FILES = ["app.py", "lib.py"]
 
 LIB = """\
-from mypy_asyncres import must_enter
+from mypy_asyncres import must_enter, owns
 {class_mark}class Conn:
     def __enter__(self) -> "Conn":
         return self
     def __exit__(self, *exc: object) -> None: ...
+    def close(self) -> None: ...
 {function_mark}def make() -> Conn:
     return Conn()
+class Base:
+    _conn: Conn
+    def close(self) -> None:
+        self._conn.close()
+class Holder:
+    @owns("conn")
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+    def close(self) -> None:
+        self.conn.close()
 """
+# Ownership facts of lib (what Base.close releases, what Holder owns) come from the cache
+# when only app changes.
 APP = """\
-from lib import Conn, make
+from lib import Base, Conn, Holder, make
+class Mine(Base):
+    def open(self) -> None:
+        self._conn = Conn()
+        self._other = Conn()
+def g() -> None:
+    Holder(Conn()).close()
 def f() -> None:
     c = Conn()
     m = make()
 {extra}"""
+NOT_RELEASED = [
+    'app.py:5: error: "Conn" is stored in "self._other", but "Base.close" does not release it  [resource-not-released]'
+]
 CONFIG = "[mypy]\nplugins = mypy_asyncres\nstrict = True\n{section}"
 
 
@@ -44,12 +66,14 @@ def bound(line: int, name: str) -> list[str]:
 # (what the step changes, lib marks, app extra lines, config section, expected lines)
 STEPS = [
     ("no marks", "", "", "", "", []),
-    ("add the class mark", "@must_enter\n", "", "", "", bound(3, "c") + bound(4, "m")),
+    ("add the class mark", "@must_enter\n", "", "", "", bound(9, "c") + bound(10, "m") + NOT_RELEASED),
     ("remove the class mark", "", "", "", "", []),
-    ("add the function mark", "", "@must_enter\n", "", "", bound(4, "m")),
-    ("change the user", "", "@must_enter\n", "    with make():\n        pass\n", "", bound(4, "m")),
+    ("add the function mark", "", "@must_enter\n", "", "", bound(10, "m")),
+    ("change the user", "", "@must_enter\n", "    with make():\n        pass\n", "", bound(10, "m")),
     ("configure the class as a resource", "", "@must_enter\n", "", "[mypy_asyncres]\nresources = lib.Conn\n",
-     bound(3, "c") + bound(4, "m")),
+     bound(9, "c") + bound(10, "m") + NOT_RELEASED),
+    ("change the user again", "", "@must_enter\n", "    with make():\n        pass\n",
+     "[mypy_asyncres]\nresources = lib.Conn\n", bound(9, "c") + bound(10, "m") + NOT_RELEASED),
     ("remove configuration and marks", "", "", "", "", []),
 ]
 
