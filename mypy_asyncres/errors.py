@@ -51,6 +51,13 @@ def manual_close(resource: str, statement: str, name: str) -> str:
     )
 
 
+def released_by_callback(resource: str, statement: str, name: str) -> str:
+    return (
+        f'{resource} bound to "{name}" is released by an exit-stack callback '
+        f'instead of being entered with "{statement}"'
+    )
+
+
 def closing_wrapper(statement: str) -> str:
     """What releases a resource whose own exit does not: `closing`, or `aclosing`."""
     return "contextlib.aclosing" if statement == "async with" else "contextlib.closing"

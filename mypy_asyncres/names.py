@@ -38,16 +38,17 @@ ENTER_METHODS: Final = frozenset({"__enter__", "__aenter__"})
 STACK_METHODS: Final = frozenset(
     {"enter_context", "enter_async_context", "enterContext", "enterAsyncContext"}
 )
-# Calls in a `finally` that release a resource bound just before the `try`.
-RELEASE_METHODS: Final = frozenset({"close", "aclose", "__exit__", "__aexit__"})
+# Calls that release a resource: in the `finally` of the `try` after it is bound, or on
+# an attribute in its owner's release methods.
+RELEASE_METHODS: Final = frozenset(
+    {"close", "aclose", "__exit__", "__aexit__", "shutdown", "cleanup", "terminate", "kill", "disconnect", "dispose"}
+)
 # ... or that give it back to where it came from: `await pool.release(conn)`.
 RELEASE_BY_ARGUMENT_METHODS: Final = frozenset({"release"})
 # The release methods of an owner class, where it releases the resources it keeps in its
 # attributes (more are configured with `release_methods`).
-CLASS_RELEASE_METHODS: Final = frozenset({"close", "aclose", "__exit__", "__aexit__"})
-# Calls on `self.<attr>` in those methods that release it.
-FIELD_RELEASE_CALLS: Final = frozenset(
-    {"close", "aclose", "__exit__", "__aexit__", "shutdown", "cleanup", "terminate", "kill", "disconnect", "dispose"}
+CLASS_RELEASE_METHODS: Final = frozenset(
+    {"close", "aclose", "__exit__", "__aexit__", "shutdown", "stop", "disconnect", "dispose", "cleanup"}
 )
 
 # Callees that take ownership of a resource passed to them (and release it on their exit).

@@ -44,7 +44,7 @@ from mypy.nodes import (
 from mypy.plugin import ClassDefContext
 from mypy.server.subexpr import get_subexpressions
 
-from mypy_asyncres.names import FIELD_RELEASE_CALLS, METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS
+from mypy_asyncres.names import RELEASE_METHODS, METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS
 
 RELEASES: str = "releases"
 BORROWS: str = "borrows"
@@ -160,7 +160,7 @@ class _MethodFacts:
             if isinstance(receiver, NameExpr) and receiver.name == self_name:
                 self.calls.add(method)
                 continue
-            if method in FIELD_RELEASE_CALLS:
+            if method in RELEASE_METHODS:
                 released = receiver
             elif method in RELEASE_BY_ARGUMENT_METHODS and expr.args:
                 released = expr.args[0]  # `self._pool.release(self._conn)`

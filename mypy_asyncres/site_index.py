@@ -52,6 +52,18 @@ def _block_holding(stmt: Statement, line: int) -> list[Statement] | None:
     return holding
 
 
+class _Context:
+    """What a walk that starts inside a function needs from around it (see Collector)."""
+
+    __slots__ = ("levels", "finallies")
+
+    def __init__(
+        self, levels: list[tuple[list[Statement], int]] | None = None, finallies: list[Block] | None = None
+    ) -> None:
+        self.levels = levels or []
+        self.finallies = finallies or []
+
+
 class SiteIndex:
     """The call sites of the module being checked, walked lazily.
 
@@ -84,18 +96,22 @@ class SiteIndex:
         self._complete = False
         self.reported = set()
 
-    def _walk(self, body: list[Statement], i: int, function: Function | None) -> None:
+    def _walk(self, body: list[Statement], i: int, function: Function | None, context: _Context) -> None:
         collector = Collector()
         collector.calls = self._calls
         collector.function = function
+        collector.levels = [*context.levels, (body, i + 1)]
+        collector.finallies = list(context.finallies)
         collector.statement(body[i], body[i + 1] if i + 1 < len(body) else None)
         self._walked.add(id(body[i]))
 
-    def _walk_containing(self, body: list[Statement], line: int, function: Function | None) -> None:
+    def _walk_containing(
+        self, body: list[Statement], line: int, function: Function | None, context: _Context
+    ) -> None:
         """Walk the statement of `body` that holds `line`, descending into classes,
         functions and the blocks of compound statements (a call's site depends on its
-        statement, the next statement and its function only). A call in a compound
-        statement's header gets the statement walked whole."""
+        statement, what runs after it in its function and the `try` statements around
+        it). A call in a compound statement's header gets the statement walked whole."""
         lines = self._lines.get(id(body))
         if lines is None:
             lines = self._lines[id(body)] = [stmt.line for stmt in body]
@@ -110,16 +126,19 @@ class SiteIndex:
         elif isinstance(stmt, FuncDef):
             func = stmt
         if isinstance(stmt, ClassDef) and stmt.defs.body:
-            self._walk_containing(stmt.defs.body, line, None)
+            self._walk_containing(stmt.defs.body, line, None, _Context())
             return
         if func is not None and func.body.body and line >= func.body.body[0].line:
-            self._walk_containing(func.body.body, line, function_facts(func, decorators))
+            self._walk_containing(func.body.body, line, function_facts(func, decorators), _Context())
             return
         inner = _block_holding(stmt, line)
         if inner is not None:
-            self._walk_containing(inner, line, function)
+            finallies = context.finallies
+            if isinstance(stmt, TryStmt) and stmt.finally_body is not None and inner is not stmt.finally_body.body:
+                finallies = [*finallies, stmt.finally_body]
+            self._walk_containing(inner, line, function, _Context([*context.levels, (body, i + 1)], finallies))
         else:
-            self._walk(body, i, function)
+            self._walk(body, i, function, context)
 
     def _by_id(self, call: CallExpr) -> CallSite | None:
         found = self._calls.get(id(call))
@@ -144,7 +163,7 @@ class SiteIndex:
         found = self._by_id(call)
         if found is not None:
             return found
-        self._walk_containing(self._defs, call.line, None)
+        self._walk_containing(self._defs, call.line, None, _Context())
         found = self._by_id(call) or self._by_position(call)
         if found is not None or self._complete:
             return found

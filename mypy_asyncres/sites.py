@@ -88,6 +88,8 @@ class Kind(enum.Enum):
     BOUND_THEN_STACK = "bound, then passed to an exit stack"
     BOUND_THEN_RETURNED = "bound, then returned"
     BOUND_THEN_FINALLY = "bound, then released in a finally"
+    BOUND_THEN_CALLBACK = "bound, then its release handed to an exit stack"
+    BOUND_THEN_PASSED = "bound, then passed as an argument"
     STORED = "stored in an attribute or item"
     DISCARDED = "discarded"
     PASSED = "passed as an argument"
@@ -116,9 +118,12 @@ class Site:
     detail: str = ""  # the name bound to, the callee passed to, the attribute used, ...
     function: Function | None = None
     callee: str = ""  # PASSED: the fullname of the callee, when it names one
-    # PASSED: the call it is an argument of, and which: a keyword name or "#<position>".
+    # PASSED, BOUND_THEN_PASSED: the call it is an argument of, and which: a keyword
+    # name or "#<position>".
     outer: CallExpr | None = None
     argument: str = ""
+    # STORED: the attribute or item it is stored in (its object's type decides the owner).
+    target: Expression | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +165,9 @@ def _stack_call(expr: Expression) -> CallExpr | None:
 
 
 def _is_release_of(expr: Expression, name: str) -> bool:
-    """`name.close()` / `aclose` / `__exit__` / `__aexit__`, or `pool.release(name)`."""
+    """`name.close()` (or another release call, see names.RELEASE_METHODS), or `pool.release(name)`."""
+    if isinstance(expr, AwaitExpr):
+        expr = expr.expr
     if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
         return False
     method = expr.callee.name
@@ -170,11 +177,11 @@ def _is_release_of(expr: Expression, name: str) -> bool:
 
 
 def _releases(body: list[Statement], name: str) -> bool:
-    """Whether these statements release `name` (see `_is_release_of`)."""
+    """Whether these statements release `name` (see `_is_release_of`), also under a guard
+    (`if owns: s.close()`) or, for a list of resources, in a loop (`for f in files: f.close()`)."""
     for stmt in body:
         if isinstance(stmt, ExpressionStmt):
-            expr = stmt.expr.expr if isinstance(stmt.expr, AwaitExpr) else stmt.expr
-            if _is_release_of(expr, name):
+            if _is_release_of(stmt.expr, name):
                 return True
         elif isinstance(stmt, IfStmt):
             if any(_releases(b.body, name) for b in stmt.body) or (
@@ -183,32 +190,78 @@ def _releases(body: list[Statement], name: str) -> bool:
                 return True
         elif isinstance(stmt, (TryStmt, WithStmt)) and _releases(stmt.body.body, name):
             return True
+        elif (
+            isinstance(stmt, ForStmt)
+            and isinstance(stmt.index, NameExpr)
+            and _mentions(stmt.expr, name)
+            and _releases(stmt.body.body, stmt.index.name)
+        ):
+            return True
     return False
 
 
-def _follow_up(name: str, following: Statement | None) -> Kind:
-    """What the statement right after `name = <call>` does with name."""
-    if isinstance(following, WithStmt) and any(_is_name(e, name) for e in following.expr):
-        return Kind.BOUND_THEN_WITH
-    if isinstance(following, ReturnStmt) and _is_name(following.expr, name):
-        return Kind.BOUND_THEN_RETURNED
-    if isinstance(following, ExpressionStmt):
-        value: Expression | None = following.expr
-    elif isinstance(following, AssignmentStmt):
-        value = following.rvalue
-    else:
-        value = None
-    if value is not None:
+def _mentions(expr: Expression, name: str) -> bool:
+    """`name`, `name.values()`, `list(name)`, `reversed(name)`: what a loop over a collection reads."""
+    if isinstance(expr, CallExpr):
+        if isinstance(expr.callee, MemberExpr):
+            return _is_name(expr.callee.expr, name)
+        return len(expr.args) == 1 and _mentions(expr.args[0], name)
+    return _is_name(expr, name)
+
+
+def _is_flag(stmt: Statement, name: str) -> bool:
+    """`owns = True`, `closed = None`: bookkeeping that runs no code and leaves `name` alone."""
+    return (
+        isinstance(stmt, AssignmentStmt)
+        and all(isinstance(lvalue, NameExpr) and lvalue.name != name for lvalue in stmt.lvalues)
+        and isinstance(stmt.rvalue, (NameExpr, IntExpr, StrExpr, FloatExpr, BytesExpr))
+        and not _is_name(stmt.rvalue, name)
+    )
+
+
+_COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
+_CALLBACK_METHODS = frozenset({"callback", "push_async_callback"})
+
+
+def _next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallExpr | None, str]:
+    """What the first statement that runs after `name = <call>` does with name:
+    (kind, attribute stored in, call passed to, argument)."""
+    if isinstance(stmt, WithStmt) and any(_is_name(e, name) for e in stmt.expr):
+        return Kind.BOUND_THEN_WITH, None, None, ""
+    if isinstance(stmt, ReturnStmt) and _is_name(stmt.expr, name):
+        return Kind.BOUND_THEN_RETURNED, None, None, ""
+    if isinstance(stmt, TryStmt):
+        if stmt.finally_body is not None and _releases(stmt.finally_body.body, name):
+            return Kind.BOUND_THEN_FINALLY, None, None, ""
+        return Kind.BOUND, None, None, ""
+    values: list[Expression] = []
+    if isinstance(stmt, ExpressionStmt):
+        values = [stmt.expr]
+    elif isinstance(stmt, AssignmentStmt):
+        target = stmt.lvalues[0]
+        if len(stmt.lvalues) == 1 and isinstance(target, (MemberExpr, IndexExpr)) and _is_name(stmt.rvalue, name):
+            return Kind.STORED, target, None, ""  # `self._session = session`
+        values = [stmt.rvalue]
+    elif isinstance(stmt, WithStmt):
+        values = list(stmt.expr)  # `async with ClientSession(connector=connector)`
+    for value in values:
+        if isinstance(value, AwaitExpr):
+            value = value.expr
+        if not isinstance(value, CallExpr):
+            continue
         stack_call = _stack_call(value)
         if stack_call is not None and _is_name(stack_call.args[0], name):
-            return Kind.BOUND_THEN_STACK
-    if (
-        isinstance(following, TryStmt)
-        and following.finally_body is not None
-        and _releases(following.finally_body.body, name)
-    ):
-        return Kind.BOUND_THEN_FINALLY
-    return Kind.BOUND
+            return Kind.BOUND_THEN_STACK, None, None, ""
+        callee = value.callee
+        if isinstance(callee, MemberExpr) and callee.name in _CALLBACK_METHODS and value.args:
+            # `stack.push_async_callback(s.close)`: the stack releases it on exit.
+            arg = value.args[0]
+            if isinstance(arg, MemberExpr) and arg.name in RELEASE_METHODS and _is_name(arg.expr, name):
+                return Kind.BOUND_THEN_CALLBACK, None, None, ""
+        for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
+            if _is_name(arg, name):
+                return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
+    return Kind.BOUND, None, None, ""
 
 
 # Kinds whose value is handed on unchanged by a transparent wrapper (`a or b`,
@@ -225,13 +278,47 @@ class Collector:
         self.calls: dict[int, CallSite] = {}
         self.function: Function | None = None
         self._shared: dict[tuple[Kind, Function | None], Site] = {}
+        # In the current function, the enclosing blocks, each with the index of the
+        # statement after the one being walked in it (outermost first), and the `finally`
+        # bodies of the `try` statements around the walk.
+        self.levels: list[tuple[list[Statement], int]] = []
+        self.finallies: list[Block] = []
 
     # ---- statements --------------------------------------------------------
 
     def block(self, body: list[Statement]) -> None:
         last = len(body) - 1
+        levels = self.levels
+        levels.append((body, 0))
         for i, stmt in enumerate(body):
+            levels[-1] = (body, i + 1)
             self.statement(stmt, body[i + 1] if i < last else None)
+        levels.pop()
+
+    def after_binding(self, name: str) -> Site:
+        """The site of a value bound to `name`, by what runs next: a `try` around it that
+        releases it in `finally`, or the first statement after the binding, skipping
+        bookkeeping (`owns = True`) and leaving blocks that end (`if` / `else` branches,
+        not loops) for the statement after them."""
+        for final in self.finallies:
+            if _releases(final.body, name):
+                return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
+        levels = self.levels
+        for depth in range(len(levels) - 1, -1, -1):
+            body, start = levels[depth]
+            j = start
+            while j < len(body) and _is_flag(body[j], name):
+                j += 1
+            if j < len(body):
+                kind, target, call, argument = _next_use(name, body[j])
+                detail = describe(target) if target is not None else name
+                return Site(kind, detail, self.function, outer=call, argument=argument, target=target)
+            if depth == 0:
+                break
+            outer_body, outer_start = levels[depth - 1]
+            if isinstance(outer_body[outer_start - 1], (ForStmt, WhileStmt)):
+                break  # bound again on the next iteration
+        return Site(Kind.BOUND, name, self.function)
 
     def statement(self, s: Statement, following: Statement | None) -> None:
         if isinstance(s, ExpressionStmt):
@@ -265,15 +352,19 @@ class Collector:
             if s.else_body is not None:
                 self.block(s.else_body.body)
         elif isinstance(s, TryStmt):
+            if s.finally_body is not None:
+                self.finallies.append(s.finally_body)
             self.block(s.body.body)
             for typ in s.types:
                 if typ is not None:
                     self.expr(typ, self.site(Kind.EXPRESSION))
             for handler in s.handlers:
                 self.block(handler.body)
-            for extra in (s.else_body, s.finally_body):
-                if extra is not None:
-                    self.block(extra.body)
+            if s.else_body is not None:
+                self.block(s.else_body.body)
+            if s.finally_body is not None:
+                self.finallies.pop()
+                self.block(s.finally_body.body)
         elif isinstance(s, Block):
             self.block(s.body)
         elif isinstance(s, Decorator):
@@ -313,7 +404,10 @@ class Collector:
         ):
             # `a, b = f(), g()`: each value goes to its own target.
             for sub_target, value in zip(target.items, s.rvalue.items):
-                self.expr(value, self.bound(sub_target, None))
+                if isinstance(sub_target, NameExpr):
+                    self.expr(value, self.site(Kind.BOUND, sub_target.name))
+                else:
+                    self.expr(value, self.bound(sub_target, None))
         else:
             self.expr(s.rvalue, self.bound(target, following))
         for lvalue in s.lvalues:
@@ -321,19 +415,20 @@ class Collector:
 
     def bound(self, target: Expression, following: Statement | None) -> Site:
         if isinstance(target, NameExpr):
-            return self.site(_follow_up(target.name, following), target.name)
+            return self.after_binding(target.name)
         if isinstance(target, (MemberExpr, IndexExpr)):
-            return self.site(Kind.STORED, describe(target))
+            return Site(Kind.STORED, describe(target), self.function, target=target)
         return self.site(Kind.BOUND, describe(target))
 
     def function_body(self, func: FuncItem, decorators: list[Expression]) -> None:
         for arg in func.arguments:
             if arg.initializer is not None:
                 self.expr(arg.initializer, self.site(Kind.EXPRESSION))
-        outer = self.function
+        outer = self.function, self.levels, self.finallies
         self.function = function_facts(func, decorators)
+        self.levels, self.finallies = [], []
         self.block(func.body.body)
-        self.function = outer
+        self.function, self.levels, self.finallies = outer
 
     def site(self, kind: Kind, detail: str = "") -> Site:
         if detail:
@@ -409,7 +504,9 @@ class Collector:
     def in_container(self, site: Site) -> Site:
         """The site of a container's items: a container stored in an attribute keeps them
         there (`self._files = [open(a), open(b)]`), as its owner's release may do."""
-        return site if site.kind is Kind.STORED else self.site(Kind.CONTAINER)
+        if site.kind is Kind.STORED or site.kind is Kind.BOUND_THEN_FINALLY:
+            return site  # `files = [open(a), open(b)]` released in a loop in `finally`
+        return self.site(Kind.CONTAINER)
 
     def comprehension(
         self, e: GeneratorExpr | DictionaryComprehension, produced: list[Expression], site: Site
@@ -433,6 +530,13 @@ class Collector:
         else:
             self.expr(callee, self.site(Kind.CHAINED))
         into_stack = isinstance(callee, MemberExpr) and callee.name in STACK_METHODS
+        if isinstance(callee, MemberExpr) and callee.name in _COLLECTION_ADDERS and isinstance(callee.expr, NameExpr):
+            # `sessions.append(ClientSession())` into a list that a `finally` releases.
+            collected = self.after_binding(callee.expr.name)
+            if collected.kind is Kind.BOUND_THEN_FINALLY:
+                for arg in e.args:
+                    self.expr(arg, collected)
+                return
         callee_text = describe(callee)
         callee_name = callee.fullname if isinstance(callee, RefExpr) else ""
         for i, (arg, arg_name) in enumerate(zip(e.args, e.arg_names)):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Final
 
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
-from mypy.nodes import CallExpr, Decorator, FuncDef, TypeInfo
+from mypy.nodes import CallExpr, Decorator, FuncDef, IndexExpr, MemberExpr, NameExpr, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import (
     AnyType,
@@ -118,19 +119,37 @@ def _how(site: Site) -> str:
     }.get(kind, errors.IN_EXPRESSION)
 
 
-def _own_field(site: Site) -> tuple[TypeInfo, str] | None:
-    """The class and attribute of `self.<attr>` (or `self.<attr>[...]`) stored in a method."""
+# What a STORED site's object is: a class (with the attribute), or not known (`Any`).
+UNKNOWN_OWNER: Final = ("?", "")
+
+
+def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo, str] | tuple[str, str] | None:
+    """The class and attribute a STORED site keeps the resource in (`obj.attr`,
+    `obj.attr[...]`, `self.attr`): the class is the object's type. UNKNOWN_OWNER when
+    mypy types the object as `Any` (an unannotated `self` of a nested function)."""
+    target = site.target
+    if isinstance(target, IndexExpr):
+        target = target.base
+    if not isinstance(target, MemberExpr):
+        return None
+    receiver = target.expr
     function = site.function
-    if function is None or function.is_lambda or not isinstance(function.node, FuncDef):
-        return None
-    method = function.node
-    if not method.info or method.is_static or method.is_class or not method.arguments:
-        return None
-    receiver, dot, attribute = site.detail.partition(".")
-    attribute = attribute.removesuffix("[...]")
-    if not dot or receiver != method.arguments[0].variable.name or not attribute.isidentifier():
-        return None
-    return method.info, attribute
+    if (
+        function is not None
+        and isinstance(function.node, FuncDef)
+        and function.node.info
+        and not function.node.is_static
+        and function.node.arguments
+        and isinstance(receiver, NameExpr)
+        and receiver.name == function.node.arguments[0].variable.name
+    ):
+        return function.node.info, target.name
+    typ = get_proper_type(checker.lookup_type_or_none(receiver))
+    if isinstance(typ, Instance):
+        return typ.type, target.name
+    if isinstance(typ, AnyType):
+        return UNKNOWN_OWNER
+    return None
 
 
 def _judge_field(site: Site, owner: TypeInfo, attribute: str, name: str, statement: str, types: ResourceTypes) -> Finding | None:
@@ -142,7 +161,7 @@ def _judge_field(site: Site, owner: TypeInfo, attribute: str, name: str, stateme
             note = errors.mark_owner_note(owner.name, statement)
             return Finding(errors.RESOURCE_NOT_RELEASED, "", note, once_per=owner.fullname)
         return None
-    target = f"self.{attribute}"
+    target = site.detail
     methods = release_methods_of(owner, types.release_methods)
     if methods:
         return Finding(errors.RESOURCE_NOT_RELEASED, errors.not_released(name, target, methods))
@@ -153,7 +172,9 @@ def _judge_field(site: Site, owner: TypeInfo, attribute: str, name: str, stateme
     )
 
 
-def _judge_close_only(site: Site, name: str, types: ResourceTypes) -> Finding | None:
+def _judge_close_only(
+    site: Site, name: str, types: ResourceTypes, field: tuple[TypeInfo, str] | None
+) -> Finding | None:
     """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
     `try` right after it is the one correct place to release it."""
     kind = site.kind
@@ -163,20 +184,25 @@ def _judge_close_only(site: Site, name: str, types: ResourceTypes) -> Finding | 
         return None
     if site.function is not None and site.function.is_enter_method:
         return None
-    if kind is Kind.STORED:
-        field = _own_field(site)
-        if field is not None:
-            return _judge_field(site, *field, name, "with", types)
+    if field is not None:
+        return _judge_field(site, *field, name, "with", types)
     note = errors.close_in_finally_note(site.detail) if kind is Kind.BOUND else None
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
 
 
 def judge(
-    site: Site, resource: Type, types: ResourceTypes, name: str, released_by_exit: bool, enterable: bool = True
+    site: Site,
+    resource: Type,
+    types: ResourceTypes,
+    name: str,
+    released_by_exit: bool,
+    enterable: bool = True,
+    field: tuple[TypeInfo, str] | None = None,
 ) -> Finding | None:
-    """The finding for a resource (named `name` in messages) that goes to `site`, if any."""
+    """The finding for a resource (named `name` in messages) that goes to `site`, if any.
+    field: for a STORED site, the class and attribute it is kept in."""
     if not enterable:
-        return _judge_close_only(site, name, types)
+        return _judge_close_only(site, name, types, field)
     kind = site.kind
     function = site.function
     statement = _statement(resource, site)
@@ -190,22 +216,20 @@ def judge(
         return None  # `@timer()`: a ContextDecorator enters itself around every call
     if function is not None and function.is_enter_method:
         return None  # created by the owner's __enter__/__aenter__: its __exit__ releases it
-    if kind is Kind.STORED:
-        field = _own_field(site)
-        if field is not None:
-            return _judge_field(site, *field, name, statement, types)
+    if field is not None:
+        return _judge_field(site, *field, name, statement, types)
     if not released_by_exit:
         statement = f"{statement} {errors.closing_wrapper(statement)}(...)"
     if kind in _RETURNED and _hands_ownership_out(function, types):
         return None
-    if kind is Kind.BOUND_THEN_FINALLY:
+    if kind is Kind.BOUND_THEN_FINALLY or kind is Kind.BOUND_THEN_CALLBACK:
         if function is not None and function.is_context_manager_body:
             return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
-        return Finding(
-            errors.RESOURCE_MANUAL_CLOSE,
-            errors.manual_close(name, statement, site.detail),
-            errors.use_statement_note(statement, site.detail),
-        )
+        if kind is Kind.BOUND_THEN_CALLBACK:
+            message = errors.released_by_callback(name, statement, site.detail)
+        else:
+            message = errors.manual_close(name, statement, site.detail)
+        return Finding(errors.RESOURCE_MANUAL_CLOSE, message, errors.use_statement_note(statement, site.detail))
     note = errors.use_statement_note(statement, site.detail) if kind is Kind.BOUND and site.detail else None
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(name, statement, _how(site)), note)
 
@@ -280,18 +304,27 @@ class CallChecker:
             return
         resource = produced.resource
         site = entry.awaited if entry.awaited is not None and await_result(ret) is not None else entry.site
-        if site.kind is Kind.PASSED and takes_ownership(site, checker, self.types):
-            return  # handed to a parameter that releases it
+        field = None
+        if site.kind is Kind.PASSED or site.kind is Kind.BOUND_THEN_PASSED:
+            if takes_ownership(site, checker, self.types):
+                return  # handed to a parameter that releases it
+            if site.kind is Kind.BOUND_THEN_PASSED:
+                site = replace(site, kind=Kind.BOUND, outer=None, argument="")
+        elif site.kind is Kind.STORED:
+            found_field = stored_field(site, checker)
+            if found_field is UNKNOWN_OWNER:
+                return  # kept in an object mypy cannot type: its owner is not known
+            field = found_field if isinstance(found_field, tuple) and isinstance(found_field[0], TypeInfo) else None
         released = self.types.released_by_exit(resource, producer.fullname)
         # Most checked calls are fine: name the resource (format_type is not cheap) only
         # for a finding.
-        if judge(site, resource, self.types, "", released, produced.enterable) is None:
+        if judge(site, resource, self.types, "", released, produced.enterable, field) is None:
             return
         if isinstance(get_proper_type(resource), AnyType):
             name = f'"{describe(call.callee) or producer.fullname.rpartition(".")[2]}(...)"'
         else:
             name = format_type(resource, checker.options)
-        finding = judge(site, resource, self.types, name, released, produced.enterable)
+        finding = judge(site, resource, self.types, name, released, produced.enterable, field)
         if finding is None:
             return
         # Keyed by the call in the source: copies of a body (constrained type variables)
