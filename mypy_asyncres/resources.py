@@ -29,7 +29,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.catalogue import Catalogue
-from mypy_asyncres.marking import is_marked_class, is_marked_callable
+from mypy_asyncres.marking import is_context_manager, is_marked_callable, is_marked_class
 from mypy_asyncres.names import (
     AWAITABLE,
     CLASS_RELEASE_METHODS,
@@ -37,7 +37,7 @@ from mypy_asyncres.names import (
     COROUTINE,
     GENERATOR,
 )
-from mypy_asyncres.ownership import is_owner
+from mypy_asyncres.ownership import borrows, is_owner
 
 _T = TypeVar("_T")
 
@@ -145,7 +145,7 @@ class ResourceTypes:
                     return found
         return None
 
-    def declares_resource(self, typ: Type, *, enter_protocols: bool = False) -> bool:
+    def declares_resource(self, typ: Type, *, enter_protocols: bool = False, structural: bool = False) -> bool:
         """Whether a declared type is a resource, directly or as an awaitable's result.
 
         A type variable is not: a callee declared to return `T` hands back what it
@@ -153,11 +153,14 @@ class ResourceTypes:
         """
         proper = get_proper_type(typ)
         if isinstance(proper, UnionType):
-            return any(self.declares_resource(t, enter_protocols=enter_protocols) for t in proper.items)
+            return any(
+                self.declares_resource(t, enter_protocols=enter_protocols, structural=structural)
+                for t in proper.items
+            )
         if not isinstance(proper, Instance):
             return False
         if self.is_resource_class(proper.type) or (
-            enter_protocols and proper.type.fullname in CONTEXT_MANAGER_PROTOCOLS
+            enter_protocols and _can_be_entered(proper.type, structural)
         ):
             return True
         # One level of awaiting only: `__await__` may well return the object itself.
@@ -167,10 +170,17 @@ class ResourceTypes:
             isinstance(item, Instance)
             and (
                 self.is_resource_class(item.type)
-                or (enter_protocols and item.type.fullname in CONTEXT_MANAGER_PROTOCOLS)
+                or (enter_protocols and _can_be_entered(item.type, structural))
             )
             for item in items
         )
+
+
+def _can_be_entered(info: TypeInfo, structural: bool) -> bool:
+    """A declared type that tells its receiver "enter me": the context-manager protocols,
+    and if structural, any class with `__enter__`/`__exit__` or `__aenter__`/`__aexit__`
+    (`IO[str]`, `BinaryIO`, `io.BytesIO`)."""
+    return info.fullname in CONTEXT_MANAGER_PROTOCOLS or (structural and is_context_manager(info))
 
 
 def _is_awaitable_class(info: TypeInfo, memo: dict[str, bool] | None) -> bool:
@@ -272,6 +282,8 @@ def classify_callee(
         return None
     if is_marked_callable(node, owner) or types.catalogue.is_callable(fullname):
         return Producer(fullname, always=True)
+    if isinstance(owner, TypeInfo) and borrows(owner, fullname.rpartition(".")[2]):
+        return None  # `def session(self) -> ClientSession: return self._session` lends it
     for sig in _signatures(node):
         ret = get_proper_type(sig.ret_type)
         if isinstance(owner, TypeInfo) and not _is_classmethod(node) and _returns_own_kind(ret, owner):

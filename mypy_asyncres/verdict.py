@@ -81,7 +81,13 @@ def _declared_return(function: Function) -> Type | None:
 
 
 def _hands_ownership_out(function: Function | None, types: ResourceTypes) -> bool:
-    """Whether returning a resource from this function passes it to a checked caller."""
+    """Whether returning a resource from this function passes it to a checked caller.
+
+    Declared as a resource (or `AbstractContextManager`): the caller's call is checked.
+    Unannotated, or declared as a context manager that is not a resource (`IO[str]`):
+    the caller is told nothing or only "this can be entered"; quiet, unless the strict
+    setting (`owners_are_resources`) asks for every resource to be tracked to its end.
+    """
     if function is None:
         return False
     if function.is_lambda or function.is_marked:
@@ -89,9 +95,10 @@ def _hands_ownership_out(function: Function | None, types: ResourceTypes) -> boo
         return True
     declared = _declared_return(function)
     if declared is None:
-        # No annotation: the caller cannot be checked; quiet (see README, "Decisions").
+        return not types.strict
+    if types.declares_resource(declared, enter_protocols=True):
         return True
-    return types.declares_resource(declared, enter_protocols=True)
+    return not types.strict and types.declares_resource(declared, enter_protocols=True, structural=True)
 
 
 def _is_context_decorator(resource: Type) -> bool:
