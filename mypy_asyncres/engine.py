@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from mypy.nodes import MypyFile, SymbolNode, TypeInfo
+from mypy.nodes import CallExpr, MypyFile, SuperExpr, SymbolNode, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
@@ -19,7 +19,7 @@ from mypy.types import Type
 from mypy_asyncres.catalogue import Catalogue, Entry, load_entries, with_config
 from mypy_asyncres.config import Config, release_methods
 from mypy_asyncres.daemon import record_mark_dependencies
-from mypy_asyncres.guard import guarded
+from mypy_asyncres.guard import guarded, guarded_call
 from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
 from mypy_asyncres.verdict import CallChecker
 
@@ -53,9 +53,14 @@ class Engine:
         # Hooks per callee name (the plugin class reads them first: mypy asks for every call).
         self.function_hooks: dict[str, Any] = {}
         self.method_hooks: dict[str, Any] = {}
+        self._super_producers: dict[str, Producer | None] = {}
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""
+        if not is_method and " of " in fullname:
+            # mypy names a method "name of Class" when it cannot name the receiver's type:
+            # `super().name(...)`. The call itself says which method it is.
+            return partial(guarded_call, self._on_super_call)
         self.types.catalogue.settle_configured()
         memo = self.method_hooks if is_method else self.function_hooks
         return self.types.answer(memo, fullname, lambda: self._hook(fullname, is_method))
@@ -120,6 +125,21 @@ class Engine:
             if owner_sym is not None and isinstance(owner_sym.node, TypeInfo):
                 owner = owner_sym.node
         return node, owner, getattr(node, "fullname", fullname) or fullname
+
+    def _on_super_call(self, ctx: FunctionContext) -> Type:
+        ret = ctx.default_return_type
+        call = ctx.context
+        if not (isinstance(call, CallExpr) and isinstance(call.callee, SuperExpr) and call.callee.info):
+            return ret
+        info, name = call.callee.info, call.callee.name
+        defining = next((base for base in info.mro[1:] if name in base.names), None)
+        if defining is None:
+            return ret
+        fullname = f"{defining.fullname}.{name}"
+        producer = self.types.answer(self._super_producers, fullname, lambda: self._producer(fullname, True))
+        if producer is not None:
+            return self._on_call(producer, None, ctx)
+        return ret
 
     def _on_call(
         self,

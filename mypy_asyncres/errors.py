@@ -58,6 +58,10 @@ def released_by_callback(resource: str, statement: str, name: str) -> str:
     )
 
 
+def entered_by_hand(resource: str, statement: str, method: str) -> str:
+    return f'{resource} is entered by calling "{method}" instead of with "{statement}"'
+
+
 def closing_wrapper(statement: str) -> str:
     """What releases a resource whose own exit does not: `closing`, or `aclosing`."""
     return "contextlib.aclosing" if statement == "async with" else "contextlib.closing"

@@ -235,6 +235,9 @@ class Producer:
 
     fullname: str
     always: bool
+    # Overloaded (or a class with an overloaded constructor): mypy tries each item, and
+    # an attempt with errors is not the call mypy keeps.
+    overloaded: bool = False
 
 
 def _signatures(node: SymbolNode) -> list[CallableType]:
@@ -267,6 +270,18 @@ def _returns_own_kind(ret: Type, owner: TypeInfo) -> bool:
     return isinstance(proper, Instance) and owner.has_base(proper.type.fullname)
 
 
+def _is_overloaded(node: SymbolNode) -> bool:
+    if isinstance(node, TypeInfo):
+        return any(
+            isinstance(sym.node, OverloadedFuncDef)
+            for sym in (node.get("__init__"), node.get("__new__"))
+            if sym is not None
+        )
+    if isinstance(node, Var):
+        return isinstance(get_proper_type(node.type), Overloaded)
+    return isinstance(node, OverloadedFuncDef)
+
+
 def classify_callee(
     node: SymbolNode,
     owner: TypeInfo | MypyFile | None,
@@ -274,14 +289,15 @@ def classify_callee(
     types: ResourceTypes,
 ) -> Producer | None:
     """Whether calls of this callee can produce a resource (decided once per callee name)."""
+    overloaded = _is_overloaded(node)
     if isinstance(node, TypeInfo):
-        return Producer(fullname, always=False) if types.is_resource_class(node) else None
+        return Producer(fullname, False, overloaded) if types.is_resource_class(node) else None
     if isinstance(node, Var) and not isinstance(get_proper_type(node.type), FunctionLike):
         return None  # a variable called through its type (`__call__`): mypy asks by method
     if not isinstance(node, (Decorator, FuncDef, OverloadedFuncDef, Var)):
         return None
     if is_marked_callable(node, owner) or types.catalogue.is_callable(fullname):
-        return Producer(fullname, always=True)
+        return Producer(fullname, True, overloaded)
     if isinstance(owner, TypeInfo) and borrows(owner, fullname.rpartition(".")[2]):
         return None  # `def session(self) -> ClientSession: return self._session` lends it
     for sig in _signatures(node):
@@ -293,8 +309,8 @@ def classify_callee(
         if isinstance(ret, TypeVarType):
             # `def create(cls) -> Self`: an alternative constructor creates a new object.
             if _is_classmethod(node) and types.declares_resource(ret.upper_bound):
-                return Producer(fullname, always=False)
+                return Producer(fullname, False, overloaded)
             continue
         if types.declares_resource(ret):
-            return Producer(fullname, always=False)
+            return Producer(fullname, False, overloaded)
     return None

@@ -21,7 +21,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres import errors
-from mypy_asyncres.names import CONTEXT_DECORATORS, OWNING_CALLEES
+from mypy_asyncres.names import CONTEXT_DECORATORS, ENTER_METHODS, OWNING_CALLEES
 from mypy_asyncres.handoff import takes_ownership
 from mypy_asyncres.marking import is_context_manager
 from mypy_asyncres.ownership import release_methods_of, releases
@@ -229,6 +229,9 @@ def judge(
         statement = f"{statement} {errors.closing_wrapper(statement)}(...)"
     if kind in _RETURNED and _hands_ownership_out(function, types):
         return None
+    if kind is Kind.CHAINED and site.detail in ENTER_METHODS:
+        # `await session.get(url).__aenter__()`: entered by hand; its exit is called by hand.
+        return Finding(errors.RESOURCE_MANUAL_CLOSE, errors.entered_by_hand(name, statement, site.detail))
     if kind is Kind.BOUND_THEN_FINALLY or kind is Kind.BOUND_THEN_CALLBACK:
         if function is not None and function.is_context_manager_body:
             return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
@@ -336,7 +339,7 @@ class CallChecker:
             return
         # Keyed by the call in the source: copies of a body (constrained type variables)
         # check their own copy of the call, and report once for it.
-        report(checker, finding, call, (id(entry.call), checker.pass_num), self.sites.reported)
+        report(checker, finding, call, (id(entry.call), checker.pass_num), self.sites.reported, producer.overloaded)
 
 
 def report(
@@ -345,6 +348,7 @@ def report(
     context: CallExpr,
     key: tuple[int, int],
     reported: set[object],
+    overloaded: bool = True,
 ) -> bool:
     """Report a finding without disturbing mypy's speculative checks.
 
@@ -356,8 +360,10 @@ def report(
     """
     errors = checker.msg.errors
     watchers = errors._watchers
-    if watchers and watchers[-1].has_new_errors():
-        return False  # this overload item (or inference attempt) does not apply
+    if overloaded and watchers and watchers[-1].has_new_errors():
+        return False  # this overload item does not apply
+    # (Not overloaded: the errors are the call's own, `f(wrong_type)`; the call still
+    # creates the resource.)
     if key in reported or finding.once_per in reported:
         return False
     reported.add(key)
