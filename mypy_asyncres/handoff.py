@@ -18,8 +18,20 @@ from mypy.nodes import (
     RefExpr,
     SymbolNode,
     TypeInfo,
+    Var,
 )
-from mypy.types import FunctionLike, Instance, TypeType, get_proper_type
+from mypy.nodes import ARG_STAR, ARG_STAR2
+from mypy.subtypes import find_member
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    ProperType,
+    Type,
+    TypeType,
+    get_proper_type,
+)
 
 from mypy_asyncres.marking import owning_parameters
 from mypy_asyncres.resources import ResourceTypes
@@ -91,3 +103,54 @@ def takes_ownership(site: Site, checker: TypeChecker, types: ResourceTypes) -> b
         position = int(argument[1:])
         return position < len(names) and names[position] in owning
     return False
+
+
+def _parameter_type(callee: Type, argument: str) -> Type | None:
+    """The declared type of the parameter that receives `argument` ("name" or "#i")."""
+    proper: ProperType | None = get_proper_type(callee)
+    if isinstance(proper, Instance):
+        call = proper.type.get("__call__")
+        if call is None:
+            return None
+        member = find_member("__call__", proper, proper)
+        proper = get_proper_type(member) if member is not None else None
+    if not isinstance(proper, CallableType):
+        return None
+    kinds, names = proper.arg_kinds, proper.arg_names
+    if argument.startswith("#"):
+        position = int(argument[1:])
+        for i, kind in enumerate(kinds):
+            if kind == ARG_STAR or (kind.is_positional() and i == position):
+                return proper.arg_types[i]
+        return None
+    for i, (kind, name) in enumerate(zip(kinds, names)):
+        if name == argument and not kind.is_star():
+            return proper.arg_types[i]
+    for i, kind in enumerate(kinds):
+        if kind == ARG_STAR2:
+            return proper.arg_types[i]
+    return None
+
+
+def passed_where_unknown(site: Site, checker: TypeChecker) -> bool:
+    """Whether the resource goes to a callee that mypy cannot type at that argument: the
+    callee is `Any` or unannotated, or the parameter is declared `Any` (`*args: Any`).
+    What such a callee does with it is not known."""
+    outer = site.outer
+    if outer is None:
+        return False
+    callee = checker.lookup_type_or_none(outer.callee)
+    if callee is None:
+        # Not checked yet (a later statement): the declared type of what it names.
+        node = outer.callee.node if isinstance(outer.callee, RefExpr) else None
+        if isinstance(node, Decorator):
+            node = node.var if node.var.type is not None else node.func
+        if isinstance(node, FuncDef) and (node.type is None or getattr(node.type, "implicit", False)):
+            return True  # unannotated
+        callee = getattr(node, "type", None) if isinstance(node, (FuncDef, OverloadedFuncDef, Var)) else None
+        if callee is None:
+            return False
+    if isinstance(get_proper_type(callee), AnyType):
+        return True
+    parameter = _parameter_type(callee, site.argument)
+    return parameter is not None and isinstance(get_proper_type(parameter), AnyType)

@@ -10,10 +10,13 @@ its visitor classes.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mypy.nodes import (
     AssertStmt,
+    BreakStmt,
+    ContinueStmt,
     BytesExpr,
     ComplexExpr,
     EllipsisExpr,
@@ -219,6 +222,41 @@ def _is_flag(stmt: Statement, name: str) -> bool:
     )
 
 
+def _ends_flow(stmt: Statement, name: str) -> bool:
+    """Whether a statement may leave the function (or the loop) or rebind `name`, so that
+    what comes after it no longer decides the value's fate."""
+    for inner in _nested_statements(stmt):
+        if isinstance(inner, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)):
+            return True
+        if isinstance(inner, AssignmentStmt) and any(_is_name(lvalue, name) for lvalue in inner.lvalues):
+            return True
+        if isinstance(inner, DelStmt) and _is_name(inner.expr, name):
+            return True
+        if isinstance(inner, WithStmt) and any(_is_name(e, name) for e in inner.expr):
+            return True  # entered on one branch only
+    return False
+
+
+def _nested_statements(stmt: Statement) -> Iterator[Statement]:
+    """A statement and those in its blocks (not in nested functions or classes)."""
+    yield stmt
+    blocks: list[Block | None] = []
+    if isinstance(stmt, (WithStmt, ForStmt, WhileStmt)):
+        blocks = [stmt.body, getattr(stmt, "else_body", None)]
+    elif isinstance(stmt, IfStmt):
+        blocks = [*stmt.body, stmt.else_body]
+    elif isinstance(stmt, TryStmt):
+        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
+    elif isinstance(stmt, MatchStmt):
+        blocks = list(stmt.bodies)
+    elif isinstance(stmt, Block):
+        blocks = [stmt]
+    for block in blocks:
+        if block is not None:
+            for inner in block.body:
+                yield from _nested_statements(inner)
+
+
 _COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
 _CALLBACK_METHODS = frozenset({"callback", "push_async_callback"})
 
@@ -228,8 +266,16 @@ def _next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, Call
     (kind, attribute stored in, call passed to, argument)."""
     if isinstance(stmt, WithStmt) and any(_is_name(e, name) for e in stmt.expr):
         return Kind.BOUND_THEN_WITH, None, None, ""
-    if isinstance(stmt, ReturnStmt) and _is_name(stmt.expr, name):
-        return Kind.BOUND_THEN_RETURNED, None, None, ""
+    if isinstance(stmt, ReturnStmt):
+        if _is_name(stmt.expr, name):
+            return Kind.BOUND_THEN_RETURNED, None, None, ""
+        # `return wrap(name)`: handed to what is returned (its parameter decides).
+        value = stmt.expr.expr if isinstance(stmt.expr, AwaitExpr) else stmt.expr
+        if isinstance(value, CallExpr) and value.analyzed is None:
+            for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
+                if _is_name(arg, name):
+                    return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
+        return Kind.BOUND, None, None, ""
     if isinstance(stmt, TryStmt):
         if stmt.finally_body is not None and _releases(stmt.finally_body.body, name):
             return Kind.BOUND_THEN_FINALLY, None, None, ""
@@ -247,8 +293,8 @@ def _next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, Call
     for value in values:
         if isinstance(value, AwaitExpr):
             value = value.expr
-        if not isinstance(value, CallExpr):
-            continue
+        if not isinstance(value, CallExpr) or value.analyzed is not None:
+            continue  # (`reveal_type(x)`, `cast(T, x)`: special forms, not calls)
         stack_call = _stack_call(value)
         if stack_call is not None and _is_name(stack_call.args[0], name):
             return Kind.BOUND_THEN_STACK, None, None, ""
@@ -262,6 +308,10 @@ def _next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, Call
             if _is_name(arg, name):
                 return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
     return Kind.BOUND, None, None, ""
+
+
+# What hands a bound value to other code for good, even after statements that use it.
+_HANDED_OUT = frozenset({Kind.BOUND_THEN_RETURNED, Kind.STORED})
 
 
 # Kinds whose value is handed on unchanged by a transparent wrapper (`a or b`,
@@ -296,29 +346,49 @@ class Collector:
         levels.pop()
 
     def after_binding(self, name: str) -> Site:
-        """The site of a value bound to `name`, by what runs next: a `try` around it that
-        releases it in `finally`, or the first statement after the binding, skipping
-        bookkeeping (`owns = True`) and leaving blocks that end (`if` / `else` branches,
-        not loops) for the statement after them."""
+        """The site of a value bound to `name`, by what the function does with it next.
+
+        A `try` around it that releases it in `finally` decides. Otherwise the statements
+        after the binding are read in order, leaving blocks that end (`if` / `else`
+        branches, not loops) for the statement after them, until one hands it on
+        (entered, returned, stored, given to an exit stack, released in the `finally`
+        of a `try`) or the flow ends another way (another `return`, `raise`, `break`,
+        `continue`, a rebinding of the name). Statements in between that only use it
+        (`log(s.status)`, `check(s)`) are read past: like Java's resource-leak checker,
+        exceptions that such uses may raise are not followed. Passing it as an argument
+        is remembered: the first such call decides if nothing else does. Entering it, or
+        releasing it in a `finally`, counts only right after the binding.
+        """
         for final in self.finallies:
             if _releases(final.body, name):
                 return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
+        passed: Site | None = None
+        first = True
         levels = self.levels
         for depth in range(len(levels) - 1, -1, -1):
             body, start = levels[depth]
-            j = start
-            while j < len(body) and _is_flag(body[j], name):
-                j += 1
-            if j < len(body):
-                kind, target, call, argument = _next_use(name, body[j])
-                detail = describe(target) if target is not None else name
-                return Site(kind, detail, self.function, outer=call, argument=argument, target=target)
+            for stmt in body[start:]:
+                if _is_flag(stmt, name):
+                    continue
+                kind, target, call, argument = _next_use(name, stmt)
+                if kind is Kind.BOUND_THEN_PASSED:
+                    site = Site(kind, name, self.function, outer=call, argument=argument)
+                    if isinstance(stmt, ReturnStmt):
+                        return site
+                    passed = passed or site
+                elif kind in _HANDED_OUT or (first and kind is not Kind.BOUND):
+                    detail = describe(target) if target is not None else name
+                    return Site(kind, detail, self.function, target=target)
+                elif kind is not Kind.BOUND or _ends_flow(stmt, name):
+                    # Entered or released only after other code ran, or the flow ends.
+                    return passed or Site(Kind.BOUND, name, self.function)
+                first = False
             if depth == 0:
                 break
             outer_body, outer_start = levels[depth - 1]
             if isinstance(outer_body[outer_start - 1], (ForStmt, WhileStmt)):
                 break  # bound again on the next iteration
-        return Site(Kind.BOUND, name, self.function)
+        return passed or Site(Kind.BOUND, name, self.function)
 
     def statement(self, s: Statement, following: Statement | None) -> None:
         if isinstance(s, ExpressionStmt):

@@ -22,7 +22,7 @@ from mypy.types import (
 
 from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, ENTER_METHODS, OWNING_CALLEES
-from mypy_asyncres.handoff import takes_ownership
+from mypy_asyncres.handoff import passed_where_unknown, takes_ownership
 from mypy_asyncres.marking import is_context_manager
 from mypy_asyncres.ownership import release_methods_of, releases
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
@@ -318,6 +318,8 @@ class CallChecker:
         if site.kind is Kind.PASSED or site.kind is Kind.BOUND_THEN_PASSED:
             if takes_ownership(site, checker, self.types):
                 return  # handed to a parameter that releases it
+            if not self.types.strict and passed_where_unknown(site, checker):
+                return  # an untyped callee (or `Any` parameter): what it does with it is not known
             if site.kind is Kind.BOUND_THEN_PASSED:
                 site = replace(site, kind=Kind.BOUND, outer=None, argument="")
         elif site.kind is Kind.STORED:
