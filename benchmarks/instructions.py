@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from overhead import PACKAGES, REPO, package_dirs  # noqa: E402
+from overhead import PACKAGES, REPO, compile_plugin, package_dirs  # noqa: E402
 
 # An interpreted subclass, as every real plugin is: mypy's calls into it are the cost.
 NOOP_PLUGIN = (
@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--warm", action="store_true", help="count a fully warm run (cache filled first)")
     parser.add_argument("--packages", nargs="*", help="a subset of the benchmark's packages")
     args = parser.parse_args()
+    compile_plugin()
     import compileall
 
     compileall.compile_dir(str(REPO / "mypy_asyncres"), quiet=1)

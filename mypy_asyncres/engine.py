@@ -60,7 +60,8 @@ class Engine:
         if not is_method and " of " in fullname:
             # mypy names a method "name of Class" when it cannot name the receiver's type:
             # `super().name(...)`. The call itself says which method it is.
-            return partial(guarded_call, self._on_super_call)
+            hook = self.function_hooks[fullname] = partial(guarded_call, self._on_super_call)
+            return hook
         self.types.catalogue.settle_configured()
         memo = self.method_hooks if is_method else self.function_hooks
         return self.types.answer(memo, fullname, lambda: self._hook(fullname, is_method))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
 
 
 _UNKNOWN = object()
+_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "_typeshed", "typing_extensions"}
 
 
 @final
@@ -96,6 +97,9 @@ class AsyncResPlugin(Plugin):
 
     def get_customize_class_mro_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         # Asked for every class mypy analyses: what it releases and lends (ownership.py).
+        # The standard library's classes come from stubs, which have no bodies to read.
+        if fullname.partition(".")[0] in _STDLIB:
+            return None
         if self._class_hook is None:
             from mypy_asyncres.guard import guarded
             from mypy_asyncres.ownership import record_class

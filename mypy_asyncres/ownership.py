@@ -175,35 +175,62 @@ class _MethodFacts:
                 self.released |= aliases[released.name]
 
 
+def _ends_with_attribute_return(func: FuncDef) -> bool:
+    """`return <name>.<attr>` as the last statement: the cheap test that rules out most methods."""
+    body = func.body.body
+    last = body[-1] if body else None
+    return isinstance(last, ReturnStmt) and isinstance(last.expr, MemberExpr) and isinstance(last.expr.expr, NameExpr)
+
+
 def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
-    returns = [s for s in _statements(func.body.body) if isinstance(s, ReturnStmt)]
-    return bool(returns) and all(
-        s.expr is not None and _self_attribute(s.expr, self_name) is not None for s in returns
+    """Whether every `return` of the method hands back `self.<attr>`. Getters end with
+    such a return: the last statement is checked first (most methods stop there)."""
+    body = func.body.body
+    if not body:
+        return False
+    last = body[-1]
+    if not (isinstance(last, ReturnStmt) and last.expr is not None and _self_attribute(last.expr, self_name)):
+        return False
+    return all(
+        s.expr is not None and _self_attribute(s.expr, self_name) is not None
+        for s in _statements(body)
+        if isinstance(s, ReturnStmt)
     )
 
 
 def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, list[str]]:
     """The attributes the class's release methods release, and its borrowing methods."""
-    methods = _methods(defn)
-    facts: dict[str, _MethodFacts] = {}
     borrows: list[str] = []
-    for name, (func, self_name, is_property) in methods.items():
-        if self_name is None or is_property or name in release_methods or func.unanalyzed_type is None:
-            continue  # only annotated methods can be declared to return a resource
-        if _returns_own_attribute(func, self_name):
-            borrows.append(name)
-    pending = [name for name in methods if name in release_methods]
+    has_release = False
+    for stmt in defn.defs.body:
+        # Most classes have neither a release method nor a getter: one cheap pass first.
+        func = stmt.func if isinstance(stmt, Decorator) else stmt
+        if not isinstance(func, FuncDef):
+            has_release = has_release or (isinstance(stmt, OverloadedFuncDef) and stmt.name in release_methods)
+            continue
+        if func.name in release_methods:
+            has_release = True
+        elif func.unanalyzed_type is not None and func.arguments and _ends_with_attribute_return(func):
+            # Only annotated methods can be declared to return a resource.
+            names = _decorator_names(stmt) if isinstance(stmt, Decorator) else set()
+            self_name = _self_name(func, names)
+            if self_name is not None and not names & _PROPERTY and _returns_own_attribute(func, self_name):
+                borrows.append(func.name)
     released: set[str] = set()
-    while pending:
-        name = pending.pop()
-        if name in facts:
-            continue
-        func, self_name, _ = methods[name]
-        if self_name is None:
-            continue
-        method_facts = facts[name] = _MethodFacts(func, self_name)
-        released |= method_facts.released
-        pending.extend(called for called in method_facts.calls if called in methods and called not in facts)
+    if has_release:
+        methods = _methods(defn)
+        facts: dict[str, _MethodFacts] = {}
+        pending = [name for name in methods if name in release_methods]
+        while pending:
+            name = pending.pop()
+            if name in facts:
+                continue
+            method, self_name, _ = methods[name]
+            if self_name is None:
+                continue
+            method_facts = facts[name] = _MethodFacts(method, self_name)
+            released |= method_facts.released
+            pending.extend(called for called in method_facts.calls if called in methods and called not in facts)
     result: dict[str, list[str]] = {}
     if released:
         result[RELEASES] = sorted(released)

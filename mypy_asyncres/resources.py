@@ -289,15 +289,14 @@ def classify_callee(
     types: ResourceTypes,
 ) -> Producer | None:
     """Whether calls of this callee can produce a resource (decided once per callee name)."""
-    overloaded = _is_overloaded(node)
     if isinstance(node, TypeInfo):
-        return Producer(fullname, False, overloaded) if types.is_resource_class(node) else None
+        return Producer(fullname, False, _is_overloaded(node)) if types.is_resource_class(node) else None
     if isinstance(node, Var) and not isinstance(get_proper_type(node.type), FunctionLike):
         return None  # a variable called through its type (`__call__`): mypy asks by method
     if not isinstance(node, (Decorator, FuncDef, OverloadedFuncDef, Var)):
         return None
     if is_marked_callable(node, owner) or types.catalogue.is_callable(fullname):
-        return Producer(fullname, True, overloaded)
+        return Producer(fullname, True, _is_overloaded(node))
     if isinstance(owner, TypeInfo) and borrows(owner, fullname.rpartition(".")[2]):
         return None  # `def session(self) -> ClientSession: return self._session` lends it
     for sig in _signatures(node):
@@ -309,8 +308,8 @@ def classify_callee(
         if isinstance(ret, TypeVarType):
             # `def create(cls) -> Self`: an alternative constructor creates a new object.
             if _is_classmethod(node) and types.declares_resource(ret.upper_bound):
-                return Producer(fullname, False, overloaded)
+                return Producer(fullname, False, _is_overloaded(node))
             continue
         if types.declares_resource(ret):
-            return Producer(fullname, False, overloaded)
+            return Producer(fullname, False, _is_overloaded(node))
     return None

@@ -115,7 +115,7 @@ class Function:
     is_marked: bool  # @must_enter factory
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: the walker makes many, and frozen init is slow
 class Site:
     kind: Kind
     detail: str = ""  # the name bound to, the callee passed to, the attribute used, ...
@@ -129,7 +129,7 @@ class Site:
     target: Expression | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class CallSite:
     call: CallExpr
     site: Site
