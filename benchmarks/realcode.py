@@ -71,6 +71,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sweep import crashes  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent / "realcode"
 PACKAGES_FILE = HERE / "packages.txt"
@@ -346,15 +350,9 @@ def prepare_venv(work: Path, packages: list[tuple[str, str]]) -> list[str]:
 
 
 def analyse(text: str, res: Result, root: Path) -> None:
-    last_internal = -100
-    for i, line in enumerate(text.splitlines()):
-        # One crash is one "INTERNAL ERROR" line with its traceback a few lines below;
-        # a traceback with no such line before it (mypy dying elsewhere) counts alone.
-        if "INTERNAL ERROR" in line:
-            res.internal += 1
-            last_internal = i
-        elif line.startswith("Traceback (most recent call last)") and i - last_internal > 10:
-            res.internal += 1
+    lines = text.splitlines()
+    res.internal += crashes(lines)
+    for line in lines:
         m = ERROR_RE.match(line)
         if m is None:
             if ": error:" in line:

@@ -216,16 +216,24 @@ def count_sources(root: Path, targets: list[str]) -> int:
         os.chdir(cwd)
 
 
-def analyse(text: str, res: Result) -> None:
-    last_internal = -100
-    for i, line in enumerate(text.splitlines()):
-        # One crash is one "INTERNAL ERROR" line with its traceback a few lines below;
-        # a traceback with no such line before it (mypy dying elsewhere) counts alone.
+def crashes(lines: list[str]) -> int:
+    """mypy's crashes in its output: one crash is one "INTERNAL ERROR" line with its
+    traceback a few lines below; a traceback with no such line before it (mypy dying
+    elsewhere) counts alone."""
+    count, last_internal = 0, -100
+    for i, line in enumerate(lines):
         if "INTERNAL ERROR" in line:
-            res.internal += 1
+            count += 1
             last_internal = i
         elif line.startswith("Traceback (most recent call last)") and i - last_internal > 10:
-            res.internal += 1
+            count += 1
+    return count
+
+
+def analyse(text: str, res: Result) -> None:
+    lines = text.splitlines()
+    res.internal += crashes(lines)
+    for line in lines:
         m = CODE_RE.search(line)
         if m and ": error:" in line:
             code = m.group(1)

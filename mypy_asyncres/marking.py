@@ -117,6 +117,18 @@ def _holder(module: MypyFile, create: bool) -> TypeInfo | None:
     return info
 
 
+def _cached_marks(owner: TypeInfo | MypyFile | None) -> dict[str, Any]:
+    """Where the marks of a method (its class) or a module-level function (the module's
+    holder class) are kept for calls that come from the cache."""
+    if isinstance(owner, TypeInfo):
+        return owner.metadata.get(METADATA_KEY, {})
+    if isinstance(owner, MypyFile):
+        holder = _holder(owner, create=False)
+        if holder is not None:
+            return holder.metadata.get(METADATA_KEY, {})
+    return {}
+
+
 def is_marked_callable(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> bool:
     """Whether a function, method or overload is marked `@must_enter`.
 
@@ -139,14 +151,7 @@ def is_marked_callable(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> b
                 return False
             produced = _produced_type(node.var.type) if node.var.type is not None else None
             return produced is None or _is_context_manager_type(produced)
-    if isinstance(owner, TypeInfo):
-        store = owner.metadata.get(METADATA_KEY, {})
-    elif isinstance(owner, MypyFile):
-        holder = _holder(owner, create=False)
-        store = holder.metadata.get(METADATA_KEY, {}) if holder is not None else {}
-    else:
-        return False
-    return node.name in store.get("functions", ())
+    return node.name in _cached_marks(owner).get("functions", ())
 
 
 def _record_function_mark(dec: Decorator, modules: dict[str, MypyFile]) -> None:
@@ -239,14 +244,7 @@ def owning_parameters(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> fr
     decorators = _decorator_list(node)
     if decorators:
         return frozenset(_owns_parameters(decorators) or ())
-    if isinstance(owner, TypeInfo):
-        store = owner.metadata.get(METADATA_KEY, {})
-    elif isinstance(owner, MypyFile):
-        holder = _holder(owner, create=False)
-        store = holder.metadata.get(METADATA_KEY, {}) if holder is not None else {}
-    else:
-        return frozenset()
-    return frozenset(store.get("owns", {}).get(node.name, ()))
+    return frozenset(_cached_marks(owner).get("owns", {}).get(node.name, ()))
 
 
 def _decorated_by(call: CallExpr, body: list[Statement]) -> Decorator | None:

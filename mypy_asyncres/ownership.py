@@ -21,7 +21,6 @@ from mypy.nodes import (
     AssignmentExpr,
     AssignmentStmt,
     AwaitExpr,
-    Block,
     CallExpr,
     ClassDef,
     Decorator,
@@ -29,22 +28,19 @@ from mypy.nodes import (
     ForStmt,
     FuncDef,
     GeneratorExpr,
-    IfStmt,
     IndexExpr,
     MemberExpr,
     NameExpr,
     OverloadedFuncDef,
     ReturnStmt,
     Statement,
-    TryStmt,
     TypeInfo,
-    WhileStmt,
-    WithStmt,
 )
 from mypy.plugin import ClassDefContext
 from mypy.server.subexpr import get_subexpressions
 
-from mypy_asyncres.names import RELEASE_METHODS, METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS
+from mypy_asyncres.names import METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS, RELEASE_METHODS
+from mypy_asyncres.sites import nested_statements
 
 RELEASES: str = "releases"
 BORROWS: str = "borrows"
@@ -89,19 +85,7 @@ def _self_name(func: FuncDef, decorators: set[str]) -> str | None:
 def _statements(body: list[Statement]) -> Iterator[Statement]:
     """Every statement of a function body, nested blocks included (not nested functions)."""
     for stmt in body:
-        yield stmt
-        blocks: list[Block | None] = []
-        if isinstance(stmt, (WithStmt, ForStmt, WhileStmt)):
-            blocks = [stmt.body, getattr(stmt, "else_body", None)]
-        elif isinstance(stmt, IfStmt):
-            blocks = [*stmt.body, stmt.else_body]
-        elif isinstance(stmt, TryStmt):
-            blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
-        elif isinstance(stmt, Block):
-            blocks = [stmt]
-        for block in blocks:
-            if block is not None:
-                yield from _statements(block.body)
+        yield from nested_statements(stmt)
 
 
 def _self_attribute(expr: Expression, self_name: str) -> str | None:

@@ -225,7 +225,7 @@ def _is_flag(stmt: Statement, name: str) -> bool:
 def _ends_flow(stmt: Statement, name: str) -> bool:
     """Whether a statement may leave the function (or the loop) or rebind `name`, so that
     what comes after it no longer decides the value's fate."""
-    for inner in _nested_statements(stmt):
+    for inner in nested_statements(stmt):
         if isinstance(inner, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)):
             return True
         if isinstance(inner, AssignmentStmt) and any(_is_name(lvalue, name) for lvalue in inner.lvalues):
@@ -237,7 +237,7 @@ def _ends_flow(stmt: Statement, name: str) -> bool:
     return False
 
 
-def _nested_statements(stmt: Statement) -> Iterator[Statement]:
+def nested_statements(stmt: Statement) -> Iterator[Statement]:
     """A statement and those in its blocks (not in nested functions or classes)."""
     yield stmt
     blocks: list[Block | None] = []
@@ -254,7 +254,7 @@ def _nested_statements(stmt: Statement) -> Iterator[Statement]:
     for block in blocks:
         if block is not None:
             for inner in block.body:
-                yield from _nested_statements(inner)
+                yield from nested_statements(inner)
 
 
 _COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
