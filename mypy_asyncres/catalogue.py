@@ -258,6 +258,10 @@ class Catalogue:
         self._settle(fullname)
         return fullname in self.callables
 
+    def modules(self) -> dict[str, MypyFile]:
+        """The modules of the build (mypy's own dictionary)."""
+        return self._modules()
+
     def owning_parameters(self, fullname: str) -> frozenset[str]:
         """The parameters of a callable or class (its constructor) that take ownership."""
         self._settle(fullname)

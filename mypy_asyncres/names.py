@@ -48,7 +48,7 @@ RELEASE_BY_ARGUMENT_METHODS: Final = frozenset({"release"})
 # The release methods of an owner class, where it releases the resources it keeps in its
 # attributes (more are configured with `release_methods`).
 CLASS_RELEASE_METHODS: Final = frozenset(
-    {"close", "aclose", "__exit__", "__aexit__", "shutdown", "stop", "disconnect", "dispose", "cleanup"}
+    {"close", "aclose", "__exit__", "__aexit__", "shutdown", "stop", "disconnect", "dispose", "cleanup", "server_close"}
 )
 
 # Callees that take ownership of a resource passed to them (and release it on their exit).

@@ -30,6 +30,7 @@ from mypy.nodes import (
     GeneratorExpr,
     IndexExpr,
     MemberExpr,
+    MypyFile,
     NameExpr,
     OverloadedFuncDef,
     ReturnStmt,
@@ -243,6 +244,17 @@ def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
 def releases(info: TypeInfo, attribute: str) -> bool:
     """Whether the class or a base releases `self.<attribute>` on its exit path."""
     return any(attribute in base.metadata.get(METADATA_KEY, {}).get(RELEASES, ()) for base in info.mro)
+
+
+def unseen_release(info: TypeInfo, names: frozenset[str], modules: dict[str, MypyFile]) -> bool:
+    """Whether the class has a release method whose body the plugin cannot read: one a
+    class from a stub defines (`http.client.HTTPConnection.close`, reached through
+    `super()`, or `socketserver.TCPServer.server_close`). What it releases is not known."""
+    for base in info.mro[:-1]:  # not `object`
+        module = modules.get(base.module_name)
+        if module is not None and module.is_stub and any(name in base.names for name in names):
+            return True
+    return False
 
 
 def is_owner(info: TypeInfo) -> bool:

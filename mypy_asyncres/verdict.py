@@ -24,7 +24,7 @@ from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, ENTER_METHODS, OWNING_CALLEES
 from mypy_asyncres.handoff import passed_where_unknown, takes_ownership
 from mypy_asyncres.marking import is_context_manager
-from mypy_asyncres.ownership import release_methods_of, releases
+from mypy_asyncres.ownership import release_methods_of, releases, unseen_release
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
 from mypy_asyncres.site_index import SiteIndex
 from mypy_asyncres.sites import Function, Kind, Site, describe
@@ -168,6 +168,8 @@ def _judge_field(site: Site, owner: TypeInfo, attribute: str, name: str, stateme
             note = errors.mark_owner_note(owner.name, statement)
             return Finding(errors.RESOURCE_NOT_RELEASED, "", note, once_per=owner.fullname)
         return None
+    if unseen_release(owner, types.release_methods, types.catalogue.modules()):
+        return None  # released, perhaps, where the plugin cannot read (a stub's method)
     target = site.detail
     methods = release_methods_of(owner, types.release_methods)
     if methods:
