@@ -66,9 +66,6 @@ def main() -> None:
     parser.add_argument("--packages", nargs="*", help="a subset of the benchmark's packages")
     args = parser.parse_args()
     compile_plugin()
-    import compileall
-
-    compileall.compile_dir(str(REPO / "mypy_asyncres"), quiet=1)
     dirs = package_dirs()
     if args.packages:
         dirs = [d for d in dirs if Path(d).name in args.packages]

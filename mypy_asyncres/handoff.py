@@ -34,6 +34,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.marking import owning_parameters
+from mypy_asyncres.ownership import inferred_owning
 from mypy_asyncres.resources import ResourceTypes
 from mypy_asyncres.sites import Site
 
@@ -93,6 +94,8 @@ def takes_ownership(site: Site, checker: TypeChecker, types: ResourceTypes) -> b
         return False
     fullname, node, owner, is_method = found
     owning = types.catalogue.owning_parameters(fullname) | owning_parameters(node, owner)
+    if isinstance(owner, TypeInfo):
+        owning |= inferred_owning(owner, node.name)  # a class's constructor: its `__init__`
     if not owning:
         return False
     argument = site.argument

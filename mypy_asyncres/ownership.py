@@ -16,6 +16,7 @@ self._session`). Their calls hand out what the object owns, not a new resource.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from mypy.nodes import (
     AssignmentExpr,
@@ -28,6 +29,7 @@ from mypy.nodes import (
     ForStmt,
     FuncDef,
     GeneratorExpr,
+    IfStmt,
     IndexExpr,
     MemberExpr,
     MypyFile,
@@ -45,6 +47,7 @@ from mypy_asyncres.sites import nested_statements
 
 RELEASES: str = "releases"
 BORROWS: str = "borrows"
+OWNS_INFERRED: str = "owns_inferred"
 
 
 def _decorator_names(dec: Decorator) -> set[str]:
@@ -108,12 +111,33 @@ def _attributes_in(expr: Expression, self_name: str) -> set[str]:
     return found
 
 
+def _conditions_of_calls(body: list[Statement], self_name: str) -> dict[int, set[str]]:
+    """For the calls inside `if` statements whose condition reads attributes of `self`:
+    those attributes, by the call's id."""
+    conditions: dict[int, set[str]] = {}
+    for stmt in body:
+        for inner in nested_statements(stmt):
+            if not isinstance(inner, IfStmt):
+                continue
+            attrs = set().union(*(_attributes_in(cond, self_name) for cond in inner.expr))
+            if not attrs:
+                continue
+            for block in [*inner.body, *([inner.else_body] if inner.else_body is not None else [])]:
+                for e in get_subexpressions(block):
+                    if isinstance(e, CallExpr):
+                        conditions.setdefault(id(e), set()).update(attrs)
+    return conditions
+
+
 class _MethodFacts:
     """What one method releases, and which other methods of `self` it calls."""
 
     def __init__(self, func: FuncDef, self_name: str) -> None:
         self.released: set[str] = set()
+        # Released whatever the object's flags say: not only under `if self._owns:`.
+        self.always_released: set[str] = set()
         self.calls: set[str] = set()
+        conditions = _conditions_of_calls(func.body.body, self_name)
         aliases: dict[str, set[str]] = {}  # local name -> the attributes it may hold
         for stmt in _statements(func.body.body):
             if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, Expression):
@@ -154,10 +178,13 @@ class _MethodFacts:
             if isinstance(released, AwaitExpr):
                 released = released.expr
             attr = _self_attribute(released, self_name)
-            if attr is not None:
-                self.released.add(attr)
-            elif isinstance(released, NameExpr) and released.name in aliases:
-                self.released |= aliases[released.name]
+            attrs = {attr} if attr is not None else set()
+            if attr is None and isinstance(released, NameExpr):
+                attrs = aliases.get(released.name, set())
+            self.released |= attrs
+            # Under `if self._owns:` it depends on a flag; `if self._session:` is a null check.
+            if not conditions.get(id(expr), set()) - attrs:
+                self.always_released |= attrs
 
 
 def _ends_with_attribute_return(func: FuncDef) -> bool:
@@ -183,8 +210,32 @@ def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
     )
 
 
-def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, list[str]]:
-    """The attributes the class's release methods release, and its borrowing methods."""
+def _stored_parameters(
+    methods: dict[str, tuple[FuncDef, str | None, bool]], attributes: set[str]
+) -> dict[str, list[str]]:
+    """Parameters that a method stores as they are (`self._sock = sock`) in one of these
+    attributes: passing a resource there hands it to the object, which releases it."""
+    owns: dict[str, list[str]] = {}
+    for name, (method, self_name, _) in methods.items():
+        if self_name is None:
+            continue
+        parameters = {arg.variable.name for arg in method.arguments[1:]}
+        for stmt in _statements(method.body.body):
+            if (
+                isinstance(stmt, AssignmentStmt)
+                and isinstance(stmt.rvalue, NameExpr)
+                and stmt.rvalue.name in parameters
+                and any(_self_attribute(lvalue, self_name) in attributes for lvalue in stmt.lvalues)
+            ):
+                found = owns.setdefault(name, [])
+                if stmt.rvalue.name not in found:
+                    found.append(stmt.rvalue.name)
+    return owns
+
+
+def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, Any]:
+    """The attributes the class's release methods release, its borrowing methods, and the
+    parameters of its methods that it owns (stored in an attribute it always releases)."""
     borrows: list[str] = []
     has_release = False
     for stmt in defn.defs.body:
@@ -202,6 +253,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             if self_name is not None and not names & _PROPERTY and _returns_own_attribute(func, self_name):
                 borrows.append(func.name)
     released: set[str] = set()
+    owns: dict[str, list[str]] = {}
     if has_release:
         methods = _methods(defn)
         facts: dict[str, _MethodFacts] = {}
@@ -216,7 +268,12 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             method_facts = facts[name] = _MethodFacts(method, self_name)
             released |= method_facts.released
             pending.extend(called for called in method_facts.calls if called in methods and called not in facts)
-    result: dict[str, list[str]] = {}
+        always = set().union(*(f.always_released for f in facts.values()))
+        if always:
+            owns = _stored_parameters(methods, always)
+    result: dict[str, Any] = {}
+    if owns:
+        result[OWNS_INFERRED] = owns
     if released:
         result[RELEASES] = sorted(released)
     if borrows:
@@ -238,6 +295,7 @@ def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
         store = info.metadata[METADATA_KEY] = {}
     store.pop(RELEASES, None)
     store.pop(BORROWS, None)
+    store.pop(OWNS_INFERRED, None)
     store.update(facts)
 
 
@@ -260,6 +318,12 @@ def unseen_release(info: TypeInfo, names: frozenset[str], modules: dict[str, Myp
 def is_owner(info: TypeInfo) -> bool:
     """A class whose release methods release some attribute of its own (or a base's)."""
     return any(base.metadata.get(METADATA_KEY, {}).get(RELEASES) for base in info.mro)
+
+
+def inferred_owning(info: TypeInfo, method: str) -> frozenset[str]:
+    """The parameters of `method` (as this class defines it) that the object keeps and
+    releases (see `_stored_parameters`)."""
+    return frozenset(info.metadata.get(METADATA_KEY, {}).get(OWNS_INFERRED, {}).get(method, ()))
 
 
 def borrows(info: TypeInfo, method: str) -> bool:

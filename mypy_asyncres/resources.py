@@ -22,6 +22,7 @@ from mypy.types import (
     FunctionLike,
     Instance,
     Overloaded,
+    TupleType,
     Type,
     TypeVarType,
     UnionType,
@@ -152,7 +153,8 @@ class ResourceTypes:
         was given (a borrowed object), it does not create one.
         """
         proper = get_proper_type(typ)
-        if isinstance(proper, UnionType):
+        if isinstance(proper, UnionType) or (enter_protocols and isinstance(proper, TupleType)):
+            # `Optional[Conn]`; returned, `tuple[socket, str]`: a member is handed out.
             return any(
                 self.declares_resource(t, enter_protocols=enter_protocols, structural=structural)
                 for t in proper.items

@@ -101,6 +101,7 @@ class Kind(enum.Enum):
     YIELDED = "yielded"
     DECORATOR = "used as a decorator"
     EXPRESSION = "used in an expression"
+    TYPE_CHECK = "in a type assertion"  # `assert_type(open(p), TextIO)`: never meant to run
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -222,6 +223,52 @@ def _is_flag(stmt: Statement, name: str) -> bool:
     )
 
 
+def _statements_after(levels: list[tuple[list[Statement], int]]) -> Iterator[Statement]:
+    """The statements that run after the one being walked, in order: the rest of its
+    block, then (when the block is a branch of an `if`, a `with` body or a `try` body,
+    whose `else` comes first) what follows the compound statement, and so on outwards.
+    A loop's body stops it: the statement runs again on the next iteration."""
+    for depth in range(len(levels) - 1, -1, -1):
+        body, start = levels[depth]
+        yield from body[start:]
+        if depth == 0:
+            return
+        outer_body, outer_start = levels[depth - 1]
+        compound = outer_body[outer_start - 1]
+        if isinstance(compound, (ForStmt, WhileStmt)):
+            return
+        if isinstance(compound, TryStmt) and body is compound.body.body and compound.else_body is not None:
+            yield from compound.else_body.body
+
+
+def _is_base_exception(expr: Expression | None) -> bool:
+    return expr is None or (isinstance(expr, RefExpr) and expr.fullname == "builtins.BaseException")
+
+
+def _guards(stmt: TryStmt, name: str) -> bool:
+    """A `try` with a bare `except:` or `except BaseException:` that releases `name`."""
+    return any(
+        _is_base_exception(typ) and _releases(handler.body, name) for typ, handler in zip(stmt.types, stmt.handlers)
+    )
+
+
+def _handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | None:
+    """`return name` or `self.x = name` in the body (or `else`) of a guarding `try`."""
+    blocks = [stmt.body] + ([stmt.else_body] if stmt.else_body is not None else [])
+    for block in blocks:
+        for inner in block.body:
+            for nested in nested_statements(inner):
+                if isinstance(nested, ReturnStmt) and _is_name(nested.expr, name):
+                    return Kind.BOUND_THEN_RETURNED, None
+                if (
+                    isinstance(nested, AssignmentStmt)
+                    and _is_name(nested.rvalue, name)
+                    and isinstance(nested.lvalues[0], (MemberExpr, IndexExpr))
+                ):
+                    return Kind.STORED, nested.lvalues[0]
+    return None
+
+
 def _ends_flow(stmt: Statement, name: str) -> bool:
     """Whether a statement may leave the function (or the loop) or rebind `name`, so that
     what comes after it no longer decides the value's fate."""
@@ -310,6 +357,10 @@ def _next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, Call
     return Kind.BOUND, None, None, ""
 
 
+# Sites that a container passes on to its items.
+_KEPT_BY_CONTAINER = frozenset({Kind.STORED, Kind.BOUND_THEN_FINALLY, Kind.RETURNED})
+
+
 # What hands a bound value to other code for good, even after statements that use it.
 _HANDED_OUT = frozenset({Kind.BOUND_THEN_RETURNED, Kind.STORED})
 
@@ -364,30 +415,31 @@ class Collector:
                 return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
         passed: Site | None = None
         first = True
-        levels = self.levels
-        for depth in range(len(levels) - 1, -1, -1):
-            body, start = levels[depth]
-            for stmt in body[start:]:
-                if _is_flag(stmt, name):
-                    continue
-                kind, target, call, argument = _next_use(name, stmt)
-                if kind is Kind.BOUND_THEN_PASSED:
-                    site = Site(kind, name, self.function, outer=call, argument=argument)
-                    if isinstance(stmt, ReturnStmt):
-                        return site
-                    passed = passed or site
-                elif kind in _HANDED_OUT or (first and kind is not Kind.BOUND):
-                    detail = describe(target) if target is not None else name
-                    return Site(kind, detail, self.function, target=target)
-                elif kind is not Kind.BOUND or _ends_flow(stmt, name):
-                    # Entered or released only after other code ran, or the flow ends.
-                    return passed or Site(Kind.BOUND, name, self.function)
+        for stmt in _statements_after(self.levels):
+            if _is_flag(stmt, name):
+                continue
+            if isinstance(stmt, TryStmt) and _guards(stmt, name):
+                # `try: ... except BaseException: s.close(); raise`: released on errors;
+                # handed on inside, or decided by what follows.
+                handed = _handed_on_in(stmt, name)
+                if handed is not None:
+                    kind, target = handed
+                    return Site(kind, describe(target) if target is not None else name, self.function, target=target)
                 first = False
-            if depth == 0:
-                break
-            outer_body, outer_start = levels[depth - 1]
-            if isinstance(outer_body[outer_start - 1], (ForStmt, WhileStmt)):
-                break  # bound again on the next iteration
+                continue
+            kind, target, call, argument = _next_use(name, stmt)
+            if kind is Kind.BOUND_THEN_PASSED:
+                site = Site(kind, name, self.function, outer=call, argument=argument)
+                if isinstance(stmt, ReturnStmt):
+                    return site
+                passed = passed or site
+            elif kind in _HANDED_OUT or (first and kind is not Kind.BOUND):
+                detail = describe(target) if target is not None else name
+                return Site(kind, detail, self.function, target=target)
+            elif kind is not Kind.BOUND or _ends_flow(stmt, name):
+                # Entered or released only after other code ran, or the flow ends.
+                return passed or Site(Kind.BOUND, name, self.function)
+            first = False
         return passed or Site(Kind.BOUND, name, self.function)
 
     def statement(self, s: Statement, following: Statement | None) -> None:
@@ -531,8 +583,10 @@ class Collector:
             inner_site = site if e.op in ("or", "and") else self.site(Kind.EXPRESSION)
             self.expr(e.left, inner_site)
             self.expr(e.right, inner_site)
-        elif isinstance(e, (CastExpr, AssertTypeExpr)):
+        elif isinstance(e, CastExpr):
             self.expr(e.expr, site)
+        elif isinstance(e, AssertTypeExpr):
+            self.expr(e.expr, self.site(Kind.TYPE_CHECK) if site.kind is Kind.DISCARDED else site)
         elif isinstance(e, AssignmentExpr):
             # `(name := value)`: entered or handed on if the whole is; else bound to name.
             value_site = site if site.kind in _HANDED_ON else self.site(Kind.BOUND, e.target.name)
@@ -574,8 +628,9 @@ class Collector:
     def in_container(self, site: Site) -> Site:
         """The site of a container's items: a container stored in an attribute keeps them
         there (`self._files = [open(a), open(b)]`), as its owner's release may do."""
-        if site.kind is Kind.STORED or site.kind is Kind.BOUND_THEN_FINALLY:
-            return site  # `files = [open(a), open(b)]` released in a loop in `finally`
+        if site.kind in _KEPT_BY_CONTAINER:
+            # `files = [open(a), open(b)]` released in a loop in `finally`; `return sock, addr`
+            return site
         return self.site(Kind.CONTAINER)
 
     def comprehension(

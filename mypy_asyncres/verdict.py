@@ -16,6 +16,7 @@ from mypy.types import (
     Instance,
     NoneType,
     Type,
+    TypeOfAny,
     UninhabitedType,
     get_proper_type,
 )
@@ -74,6 +75,8 @@ def _declared_return(function: Function) -> Type | None:
     if not isinstance(sig, CallableType) or sig.implicit:
         return None
     ret = get_proper_type(sig.ret_type)
+    if isinstance(ret, AnyType) and ret.type_of_any == TypeOfAny.unannotated:
+        return None  # parameters annotated, the return not: as unannotated for the caller
     if function.node.is_coroutine and isinstance(ret, Instance) and len(ret.args) == 3:
         if ret.type.fullname == "typing.Coroutine":
             return ret.args[2]
@@ -219,7 +222,7 @@ def judge(
         if released_by_exit:
             return None
         return Finding(errors.RESOURCE_NEEDS_CLOSING, errors.needs_closing(name, statement))
-    if kind is Kind.AWAITED or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
+    if kind is Kind.AWAITED or kind is Kind.TYPE_CHECK or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
         return None
     if kind is Kind.DECORATOR and _is_context_decorator(resource):
         return None  # `@timer()`: a ContextDecorator enters itself around every call
