@@ -370,6 +370,10 @@ _HANDED_OUT = frozenset({Kind.BOUND_THEN_RETURNED, Kind.STORED})
 _HANDED_ON = frozenset({Kind.WITH, Kind.STACK, Kind.RETURNED})
 
 
+# Arguments whose value may be a call's own value (a PASSED site is made for them only).
+_MAY_PASS_A_CALL = (CallExpr, AwaitExpr, ConditionalExpr, OpExpr, CastExpr, AssignmentExpr)
+
+
 # Expressions that hold no other expression (the most common ones first).
 _LEAVES = (NameExpr, StrExpr, IntExpr, BytesExpr, FloatExpr, EllipsisExpr, ComplexExpr)
 
@@ -670,8 +674,11 @@ class Collector:
             if into_stack and i == 0:
                 self.expr(arg, self.site(Kind.STACK))
                 continue
-            argument = arg_name if arg_name is not None else f"#{i}"
-            self.expr(arg, Site(Kind.PASSED, callee_text, self.function, callee_name, e, argument))
+            if isinstance(arg, _MAY_PASS_A_CALL):
+                argument = arg_name if arg_name is not None else f"#{i}"
+                self.expr(arg, Site(Kind.PASSED, callee_text, self.function, callee_name, e, argument))
+            else:
+                self.expr(arg, self.site(Kind.PASSED))  # its calls get sites of their own
 
 
 def function_facts(func: FuncItem, decorators: list[Expression]) -> Function:
