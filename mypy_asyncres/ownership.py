@@ -220,7 +220,9 @@ def _stored_parameters(
         if self_name is None:
             continue
         parameters = {arg.variable.name for arg in method.arguments[1:]}
-        for stmt in _statements(method.body.body):
+        if not parameters:
+            continue
+        for stmt in method.body.body:  # `self._sock = sock` stands at the top of a method
             if (
                 isinstance(stmt, AssignmentStmt)
                 and isinstance(stmt.rvalue, NameExpr)
