@@ -25,7 +25,7 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.sites import CallSite, Collector, Function, describe, function_facts
+from mypy_asyncres.sites import CallSite, Collector, Function, blocks_of, describe, function_facts
 
 
 def _position(call: CallExpr) -> tuple[int, int, int | None, int | None]:
@@ -33,21 +33,13 @@ def _position(call: CallExpr) -> tuple[int, int, int | None, int | None]:
 
 
 def _block_holding(stmt: Statement, line: int) -> list[Statement] | None:
-    """The block of a compound statement that holds `line`; None for its header."""
-    blocks: list[Block | None]
-    if isinstance(stmt, WithStmt):
-        blocks = [stmt.body]
-    elif isinstance(stmt, (ForStmt, WhileStmt)):
-        blocks = [stmt.body, stmt.else_body]
-    elif isinstance(stmt, IfStmt):
-        blocks = [*stmt.body, stmt.else_body]
-    elif isinstance(stmt, TryStmt):
-        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
-    else:
+    """The block of a compound statement that holds `line`; None for its header (and for
+    `match`, whose case patterns and guards stand between its blocks: walked whole)."""
+    if not isinstance(stmt, (WithStmt, ForStmt, WhileStmt, IfStmt, TryStmt)):
         return None
     holding = None
-    for block in blocks:
-        if block is not None and block.body and block.body[0].line <= line:
+    for block in blocks_of(stmt):
+        if block.body and block.body[0].line <= line:
             holding = block.body
     return holding
 

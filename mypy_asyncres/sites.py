@@ -271,23 +271,24 @@ def _handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | 
 
 def _ends_flow(stmt: Statement, name: str) -> bool:
     """Whether a statement may leave the function (or the loop) or rebind `name`, so that
-    what comes after it no longer decides the value's fate."""
-    for inner in nested_statements(stmt):
-        if isinstance(inner, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)):
-            return True
-        if isinstance(inner, AssignmentStmt) and any(_is_name(lvalue, name) for lvalue in inner.lvalues):
-            return True
-        if isinstance(inner, DelStmt) and _is_name(inner.expr, name):
-            return True
-        if isinstance(inner, WithStmt) and any(_is_name(e, name) for e in inner.expr):
-            return True  # entered on one branch only
-    return False
+    what comes after it no longer decides the value's fate. (Read for every statement
+    after a binding: simple statements are decided without walking.)"""
+    if isinstance(stmt, (ExpressionStmt, OperatorAssignmentStmt, AssertStmt)):
+        return False
+    if isinstance(stmt, AssignmentStmt):
+        return any(_is_name(lvalue, name) for lvalue in stmt.lvalues)
+    if isinstance(stmt, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)):
+        return True
+    if isinstance(stmt, DelStmt):
+        return _is_name(stmt.expr, name)
+    if isinstance(stmt, WithStmt) and any(_is_name(e, name) for e in stmt.expr):
+        return True  # entered on one branch only
+    return any(_ends_flow(inner, name) for block in blocks_of(stmt) for inner in block.body)
 
 
-def nested_statements(stmt: Statement) -> Iterator[Statement]:
-    """A statement and those in its blocks (not in nested functions or classes)."""
-    yield stmt
-    blocks: list[Block | None] = []
+def blocks_of(stmt: Statement) -> list[Block]:
+    """The blocks of a compound statement (not of nested functions or classes)."""
+    blocks: list[Block | None]
     if isinstance(stmt, (WithStmt, ForStmt, WhileStmt)):
         blocks = [stmt.body, getattr(stmt, "else_body", None)]
     elif isinstance(stmt, IfStmt):
@@ -298,10 +299,17 @@ def nested_statements(stmt: Statement) -> Iterator[Statement]:
         blocks = list(stmt.bodies)
     elif isinstance(stmt, Block):
         blocks = [stmt]
-    for block in blocks:
-        if block is not None:
-            for inner in block.body:
-                yield from nested_statements(inner)
+    else:
+        return []
+    return [block for block in blocks if block is not None]
+
+
+def nested_statements(stmt: Statement) -> Iterator[Statement]:
+    """A statement and those in its blocks (not in nested functions or classes)."""
+    yield stmt
+    for block in blocks_of(stmt):
+        for inner in block.body:
+            yield from nested_statements(inner)
 
 
 _COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
