@@ -111,22 +111,16 @@ def _attributes_in(expr: Expression, self_name: str) -> set[str]:
     return found
 
 
-def _conditions_of_calls(body: list[Statement], self_name: str) -> dict[int, set[str]]:
-    """For the calls inside `if` statements whose condition reads attributes of `self`:
-    those attributes, by the call's id."""
-    conditions: dict[int, set[str]] = {}
-    for stmt in body:
-        for inner in nested_statements(stmt):
-            if not isinstance(inner, IfStmt):
-                continue
-            attrs = set().union(*(_attributes_in(cond, self_name) for cond in inner.expr))
-            if not attrs:
-                continue
-            for block in [*inner.body, *([inner.else_body] if inner.else_body is not None else [])]:
-                for e in get_subexpressions(block):
-                    if isinstance(e, CallExpr):
-                        conditions.setdefault(id(e), set()).update(attrs)
-    return conditions
+def _note_condition(stmt: IfStmt, self_name: str, conditions: dict[int, set[str]]) -> None:
+    """For the calls inside an `if` whose condition reads attributes of `self`: those
+    attributes, by the call's id."""
+    attrs = set().union(*(_attributes_in(cond, self_name) for cond in stmt.expr))
+    if not attrs:
+        return
+    for block in [*stmt.body, *([stmt.else_body] if stmt.else_body is not None else [])]:
+        for e in get_subexpressions(block):
+            if isinstance(e, CallExpr):
+                conditions.setdefault(id(e), set()).update(attrs)
 
 
 class _MethodFacts:
@@ -137,10 +131,12 @@ class _MethodFacts:
         # Released whatever the object's flags say: not only under `if self._owns:`.
         self.always_released: set[str] = set()
         self.calls: set[str] = set()
-        conditions = _conditions_of_calls(func.body.body, self_name)
+        conditions: dict[int, set[str]] = {}  # see _note_condition
         aliases: dict[str, set[str]] = {}  # local name -> the attributes it may hold
         for stmt in _statements(func.body.body):
-            if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, Expression):
+            if isinstance(stmt, IfStmt):
+                _note_condition(stmt, self_name, conditions)
+            elif isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, Expression):
                 attrs = _attributes_in(stmt.rvalue, self_name)
                 if attrs:
                     for lvalue in stmt.lvalues:
@@ -185,13 +181,6 @@ class _MethodFacts:
             # Under `if self._owns:` it depends on a flag; `if self._session:` is a null check.
             if not conditions.get(id(expr), set()) - attrs:
                 self.always_released |= attrs
-
-
-def _ends_with_attribute_return(func: FuncDef) -> bool:
-    """`return <name>.<attr>` as the last statement: the cheap test that rules out most methods."""
-    body = func.body.body
-    last = body[-1] if body else None
-    return isinstance(last, ReturnStmt) and isinstance(last.expr, MemberExpr) and isinstance(last.expr.expr, NameExpr)
 
 
 def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
@@ -241,14 +230,26 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
     borrows: list[str] = []
     has_release = False
     for stmt in defn.defs.body:
-        # Most classes have neither a release method nor a getter: one cheap pass first.
-        func = stmt.func if isinstance(stmt, Decorator) else stmt
-        if not isinstance(func, FuncDef):
-            has_release = has_release or (isinstance(stmt, OverloadedFuncDef) and stmt.name in release_methods)
+        # Most classes have neither a release method nor a getter: one cheap pass first
+        # (it runs for every class mypy analyses).
+        if type(stmt) is Decorator:
+            func = stmt.func
+        elif type(stmt) is FuncDef:
+            func = stmt
+        else:
+            has_release = has_release or (type(stmt) is OverloadedFuncDef and stmt.name in release_methods)
             continue
         if func.name in release_methods:
             has_release = True
-        elif func.unanalyzed_type is not None and func.arguments and _ends_with_attribute_return(func):
+            continue
+        body = func.body.body
+        last = body[-1] if body else None
+        if (
+            type(last) is ReturnStmt
+            and type(last.expr) is MemberExpr
+            and func.unanalyzed_type is not None
+            and func.arguments
+        ):
             # Only annotated methods can be declared to return a resource.
             names = _decorator_names(stmt) if isinstance(stmt, Decorator) else set()
             self_name = _self_name(func, names)
