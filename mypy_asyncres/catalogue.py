@@ -53,6 +53,9 @@ class Entry:
     defined_in: str = ""
     # Parameters that take ownership of the resource passed to them: names, or "#<position>".
     owns: tuple[str, ...] = ()
+    # Keywords that, passed as `False`, keep the ownership with the caller
+    # (`ClientSession(connector=c, connector_owner=False)`).
+    owns_unless: tuple[str, ...] = ()
 
     @property
     def roots(self) -> set[str]:
@@ -75,6 +78,7 @@ def parse_entries(raw: bytes, source: str) -> list[Entry]:
                 item.get("enter_releases", True),
                 item.get("defined_in", ""),
                 tuple(item.get("owns", ())),
+                tuple(item.get("owns_unless", ())),
             )
         )
     return entries
@@ -180,6 +184,7 @@ class Catalogue:
         self.callables: set[str] = set()
         # Defining names of callables and classes with owning parameters.
         self._owning: dict[str, frozenset[str]] = {}
+        self._owning_unless: dict[str, tuple[str, ...]] = {}
         # Defining names of entries whose `__exit__` does not release them.
         self._not_released_by_exit: set[str] = set()
         self.may_not_release = any(not entry.enter_releases for entry in entries)
@@ -221,6 +226,7 @@ class Catalogue:
             kind, fullname = resolved
             if entry.owns:
                 self._owning[fullname] = frozenset(entry.owns)
+                self._owning_unless[fullname] = entry.owns_unless
             if entry.kind != "owner":
                 (self.classes if kind == "class" else self.callables).add(fullname)
             if not entry.enter_releases:
@@ -266,6 +272,10 @@ class Catalogue:
         """The parameters of a callable or class (its constructor) that take ownership."""
         self._settle(fullname)
         return self._owning.get(fullname, frozenset())
+
+    def ownership_kept_by(self, fullname: str) -> tuple[str, ...]:
+        """Keywords of an owning callee that, passed as `False`, keep ownership with the caller."""
+        return self._owning_unless.get(fullname, ())
 
     def released_by_exit(self, fullname: str) -> bool:
         """False for entries whose exit does not release them (`sqlite3.connect`)."""

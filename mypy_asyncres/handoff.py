@@ -14,6 +14,7 @@ from mypy.nodes import (
     FuncDef,
     MemberExpr,
     MypyFile,
+    NameExpr,
     OverloadedFuncDef,
     RefExpr,
     SymbolNode,
@@ -98,6 +99,14 @@ def takes_ownership(site: Site, checker: TypeChecker, types: ResourceTypes) -> b
         owning |= inferred_owning(owner, node.name)  # a class's constructor: its `__init__`
     if not owning:
         return False
+    outer = site.outer
+    assert outer is not None
+    for keyword in types.catalogue.ownership_kept_by(fullname):
+        if any(
+            name == keyword and isinstance(value, NameExpr) and value.fullname == "builtins.False"
+            for name, value in zip(outer.arg_names, outer.args)
+        ):
+            return False  # `connector_owner=False`: the caller keeps it
     argument = site.argument
     if argument in owning:
         return True
