@@ -324,7 +324,8 @@ def markdown_table(entries: Iterable[Entry]) -> str:
         notes = [entry.what] if entry.what else []
         if entry.owns:
             owned = ", ".join(f"`{p}`" for p in entry.owns if not p.startswith("#"))
-            notes.append(f"owns what is passed as {owned}")
+            unless = "".join(f" (unless `{k}=False`)" for k in entry.owns_unless)
+            notes.append(f"owns what is passed as {owned}{unless}")
         if not entry.enter_releases:
             notes.append("exit does not release: enter through `contextlib.closing` (`resource-needs-closing`)")
         rows.append(f"| {entry.library} | `{entry.name}` | {entry.kind} | {'; '.join(notes)} |")
