@@ -73,7 +73,7 @@ from pathlib import Path, PurePosixPath
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sweep import crashes  # noqa: E402
+from sweep import crashes, read_packages  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent / "realcode"
@@ -154,19 +154,6 @@ class Result:
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-def read_packages(path: Path) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for raw in path.read_text().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if "==" not in line:
-            raise SystemExit(f"{path}: {raw!r}: expected name==version")
-        name, version = (s.strip() for s in line.split("==", 1))
-        out.append((name, version))
-    return out
 
 
 def read_typing_deps() -> list[str]:

@@ -43,7 +43,7 @@ from mypy.plugin import ClassDefContext
 from mypy.server.subexpr import get_subexpressions
 
 from mypy_asyncres.names import METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS, RELEASE_METHODS
-from mypy_asyncres.sites import nested_statements
+from mypy_asyncres.flows import nested_statements
 
 RELEASES: str = "releases"
 BORROWS: str = "borrows"

@@ -25,7 +25,8 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.sites import CallSite, Collector, Function, blocks_of, describe, function_facts
+from mypy_asyncres.flows import blocks_of
+from mypy_asyncres.sites import CallSite, Collector, Function, describe, function_facts
 
 
 def _position(call: CallExpr) -> tuple[int, int, int | None, int | None]:

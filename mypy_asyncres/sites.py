@@ -9,14 +9,9 @@ its visitor classes.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mypy.nodes import (
     AssertStmt,
-    BreakStmt,
-    ContinueStmt,
     BytesExpr,
     ComplexExpr,
     EllipsisExpr,
@@ -75,294 +70,24 @@ from mypy_asyncres.names import (
     CONTEXTMANAGER_DECORATORS,
     ENTER_METHODS,
     MUST_ENTER,
-    RELEASE_BY_ARGUMENT_METHODS,
-    RELEASE_METHODS,
     STACK_METHODS,
 )
 
 
-class Kind(enum.Enum):
-    WITH = "with item"
-    STACK = "passed to an exit stack"
-    AWAITED = "awaited"  # the call's own value; the await expression has its own site
-    RETURNED = "returned"
-    BOUND = "bound to a name"
-    BOUND_THEN_WITH = "bound, then entered"
-    BOUND_THEN_STACK = "bound, then passed to an exit stack"
-    BOUND_THEN_RETURNED = "bound, then returned"
-    BOUND_THEN_FINALLY = "bound, then released in a finally"
-    BOUND_THEN_CALLBACK = "bound, then its release handed to an exit stack"
-    BOUND_THEN_PASSED = "bound, then passed as an argument"
-    STORED = "stored in an attribute or item"
-    DISCARDED = "discarded"
-    PASSED = "passed as an argument"
-    CONTAINER = "put in a container"
-    CHAINED = "used directly"
-    YIELDED = "yielded"
-    DECORATOR = "used as a decorator"
-    EXPRESSION = "used in an expression"
-    TYPE_CHECK = "in a type assertion"  # `assert_type(open(p), TextIO)`: never meant to run
+from mypy_asyncres.flows import (
+    COLLECTION_ADDERS,
+    ends_flow,
+    guards,
+    handed_on_in,
+    is_flag,
+    next_use,
+    releases,
+    statements_after,
+)
+from mypy_asyncres.site_model import CallSite, Function, Kind, Site, describe
 
-
-@dataclass(frozen=True, eq=False, slots=True)
-class Function:
-    """The function a call sits in, with the facts the verdict needs."""
-
-    node: FuncItem
-    name: str
-    is_lambda: bool
-    is_enter_method: bool  # __enter__ / __aenter__
-    is_context_manager_body: bool  # @contextmanager / @asynccontextmanager
-    is_marked: bool  # @must_enter factory
-
-
-@dataclass(slots=True, eq=False)  # not frozen: the walker makes many, and frozen init is slow
-class Site:
-    kind: Kind
-    detail: str = ""  # the name bound to, the callee passed to, the attribute used, ...
-    function: Function | None = None
-    callee: str = ""  # PASSED: the fullname of the callee, when it names one
-    # PASSED, BOUND_THEN_PASSED: the call it is an argument of, and which: a keyword
-    # name or "#<position>".
-    outer: CallExpr | None = None
-    argument: str = ""
-    # STORED: the attribute or item it is stored in (its object's type decides the owner).
-    target: Expression | None = None
-
-
-@dataclass(slots=True, eq=False)
-class CallSite:
-    call: CallExpr
-    site: Site
-    awaited: Site | None  # the site of `await call`, when the call is awaited directly
-
-
-def describe(expr: Expression) -> str:
-    """A short source-like rendering of a target or callee: `self.session`, `f`."""
-    if isinstance(expr, NameExpr):
-        return expr.name
-    if isinstance(expr, MemberExpr):
-        inner = describe(expr.expr)
-        return f"{inner}.{expr.name}" if inner else expr.name
-    if isinstance(expr, IndexExpr):
-        inner = describe(expr.base)
-        return f"{inner}[...]" if inner else ""
-    return ""
-
-
-def _is_name(expr: Expression | None, name: str) -> bool:
-    return isinstance(expr, NameExpr) and expr.name == name
-
-
-def _stack_call(expr: Expression) -> CallExpr | None:
-    """`stack.enter_context(x)` or `await stack.enter_async_context(x)`."""
-    if isinstance(expr, AwaitExpr):
-        expr = expr.expr
-    if (
-        isinstance(expr, CallExpr)
-        and isinstance(expr.callee, MemberExpr)
-        and expr.callee.name in STACK_METHODS
-        and expr.args
-    ):
-        return expr
-    return None
-
-
-def _is_release_of(expr: Expression, name: str) -> bool:
-    """`name.close()` (or another release call, see names.RELEASE_METHODS), or `pool.release(name)`."""
-    if isinstance(expr, AwaitExpr):
-        expr = expr.expr
-    if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
-        return False
-    method = expr.callee.name
-    if method in RELEASE_METHODS:
-        return _is_name(expr.callee.expr, name)
-    return method in RELEASE_BY_ARGUMENT_METHODS and bool(expr.args) and _is_name(expr.args[0], name)
-
-
-def _releases(body: list[Statement], name: str) -> bool:
-    """Whether these statements release `name` (see `_is_release_of`), also under a guard
-    (`if owns: s.close()`) or, for a list of resources, in a loop (`for f in files: f.close()`)."""
-    for stmt in body:
-        if isinstance(stmt, ExpressionStmt):
-            if _is_release_of(stmt.expr, name):
-                return True
-        elif isinstance(stmt, IfStmt):
-            if any(_releases(b.body, name) for b in stmt.body) or (
-                stmt.else_body is not None and _releases(stmt.else_body.body, name)
-            ):
-                return True
-        elif isinstance(stmt, (TryStmt, WithStmt)) and _releases(stmt.body.body, name):
-            return True
-        elif (
-            isinstance(stmt, ForStmt)
-            and isinstance(stmt.index, NameExpr)
-            and _mentions(stmt.expr, name)
-            and _releases(stmt.body.body, stmt.index.name)
-        ):
-            return True
-    return False
-
-
-def _mentions(expr: Expression, name: str) -> bool:
-    """`name`, `name.values()`, `list(name)`, `reversed(name)`: what a loop over a collection reads."""
-    if isinstance(expr, CallExpr):
-        if isinstance(expr.callee, MemberExpr):
-            return _is_name(expr.callee.expr, name)
-        return len(expr.args) == 1 and _mentions(expr.args[0], name)
-    return _is_name(expr, name)
-
-
-def _is_flag(stmt: Statement, name: str) -> bool:
-    """`owns = True`, `closed = None`: bookkeeping that runs no code and leaves `name` alone."""
-    return (
-        isinstance(stmt, AssignmentStmt)
-        and all(isinstance(lvalue, NameExpr) and lvalue.name != name for lvalue in stmt.lvalues)
-        and isinstance(stmt.rvalue, (NameExpr, IntExpr, StrExpr, FloatExpr, BytesExpr))
-        and not _is_name(stmt.rvalue, name)
-    )
-
-
-def _statements_after(levels: list[tuple[list[Statement], int]]) -> Iterator[Statement]:
-    """The statements that run after the one being walked, in order: the rest of its
-    block, then (when the block is a branch of an `if`, a `with` body or a `try` body,
-    whose `else` comes first) what follows the compound statement, and so on outwards.
-    A loop's body stops it: the statement runs again on the next iteration."""
-    for depth in range(len(levels) - 1, -1, -1):
-        body, start = levels[depth]
-        yield from body[start:]
-        if depth == 0:
-            return
-        outer_body, outer_start = levels[depth - 1]
-        compound = outer_body[outer_start - 1]
-        if isinstance(compound, (ForStmt, WhileStmt)):
-            return
-        if isinstance(compound, TryStmt) and body is compound.body.body and compound.else_body is not None:
-            yield from compound.else_body.body
-
-
-def _is_base_exception(expr: Expression | None) -> bool:
-    return expr is None or (isinstance(expr, RefExpr) and expr.fullname == "builtins.BaseException")
-
-
-def _guards(stmt: TryStmt, name: str) -> bool:
-    """A `try` with a bare `except:` or `except BaseException:` that releases `name`."""
-    return any(
-        _is_base_exception(typ) and _releases(handler.body, name) for typ, handler in zip(stmt.types, stmt.handlers)
-    )
-
-
-def _handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | None:
-    """`return name` or `self.x = name` in the body (or `else`) of a guarding `try`."""
-    blocks = [stmt.body] + ([stmt.else_body] if stmt.else_body is not None else [])
-    for block in blocks:
-        for inner in block.body:
-            for nested in nested_statements(inner):
-                if isinstance(nested, ReturnStmt) and _is_name(nested.expr, name):
-                    return Kind.BOUND_THEN_RETURNED, None
-                if (
-                    isinstance(nested, AssignmentStmt)
-                    and _is_name(nested.rvalue, name)
-                    and isinstance(nested.lvalues[0], (MemberExpr, IndexExpr))
-                ):
-                    return Kind.STORED, nested.lvalues[0]
-    return None
-
-
-def _ends_flow(stmt: Statement, name: str) -> bool:
-    """Whether a statement may leave the function (or the loop) or rebind `name`, so that
-    what comes after it no longer decides the value's fate. (Read for every statement
-    after a binding: simple statements are decided without walking.)"""
-    if isinstance(stmt, (ExpressionStmt, OperatorAssignmentStmt, AssertStmt)):
-        return False
-    if isinstance(stmt, AssignmentStmt):
-        return any(_is_name(lvalue, name) for lvalue in stmt.lvalues)
-    if isinstance(stmt, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)):
-        return True
-    if isinstance(stmt, DelStmt):
-        return _is_name(stmt.expr, name)
-    if isinstance(stmt, WithStmt) and any(_is_name(e, name) for e in stmt.expr):
-        return True  # entered on one branch only
-    return any(_ends_flow(inner, name) for block in blocks_of(stmt) for inner in block.body)
-
-
-def blocks_of(stmt: Statement) -> list[Block]:
-    """The blocks of a compound statement (not of nested functions or classes)."""
-    blocks: list[Block | None]
-    if isinstance(stmt, (WithStmt, ForStmt, WhileStmt)):
-        blocks = [stmt.body, getattr(stmt, "else_body", None)]
-    elif isinstance(stmt, IfStmt):
-        blocks = [*stmt.body, stmt.else_body]
-    elif isinstance(stmt, TryStmt):
-        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
-    elif isinstance(stmt, MatchStmt):
-        blocks = list(stmt.bodies)
-    elif isinstance(stmt, Block):
-        blocks = [stmt]
-    else:
-        return []
-    return [block for block in blocks if block is not None]
-
-
-def nested_statements(stmt: Statement) -> Iterator[Statement]:
-    """A statement and those in its blocks (not in nested functions or classes)."""
-    yield stmt
-    for block in blocks_of(stmt):
-        for inner in block.body:
-            yield from nested_statements(inner)
-
-
-_COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
-_CALLBACK_METHODS = frozenset({"callback", "push_async_callback"})
-
-
-def _next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallExpr | None, str]:
-    """What the first statement that runs after `name = <call>` does with name:
-    (kind, attribute stored in, call passed to, argument)."""
-    if isinstance(stmt, WithStmt) and any(_is_name(e, name) for e in stmt.expr):
-        return Kind.BOUND_THEN_WITH, None, None, ""
-    if isinstance(stmt, ReturnStmt):
-        if _is_name(stmt.expr, name):
-            return Kind.BOUND_THEN_RETURNED, None, None, ""
-        # `return wrap(name)`: handed to what is returned (its parameter decides).
-        value = stmt.expr.expr if isinstance(stmt.expr, AwaitExpr) else stmt.expr
-        if isinstance(value, CallExpr) and value.analyzed is None:
-            for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
-                if _is_name(arg, name):
-                    return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
-        return Kind.BOUND, None, None, ""
-    if isinstance(stmt, TryStmt):
-        if stmt.finally_body is not None and _releases(stmt.finally_body.body, name):
-            return Kind.BOUND_THEN_FINALLY, None, None, ""
-        return Kind.BOUND, None, None, ""
-    values: list[Expression] = []
-    if isinstance(stmt, ExpressionStmt):
-        values = [stmt.expr]
-    elif isinstance(stmt, AssignmentStmt):
-        target = stmt.lvalues[0]
-        if len(stmt.lvalues) == 1 and isinstance(target, (MemberExpr, IndexExpr)) and _is_name(stmt.rvalue, name):
-            return Kind.STORED, target, None, ""  # `self._session = session`
-        values = [stmt.rvalue]
-    elif isinstance(stmt, WithStmt):
-        values = list(stmt.expr)  # `async with ClientSession(connector=connector)`
-    for value in values:
-        if isinstance(value, AwaitExpr):
-            value = value.expr
-        if not isinstance(value, CallExpr) or value.analyzed is not None:
-            continue  # (`reveal_type(x)`, `cast(T, x)`: special forms, not calls)
-        stack_call = _stack_call(value)
-        if stack_call is not None and _is_name(stack_call.args[0], name):
-            return Kind.BOUND_THEN_STACK, None, None, ""
-        callee = value.callee
-        if isinstance(callee, MemberExpr) and callee.name in _CALLBACK_METHODS and value.args:
-            # `stack.push_async_callback(s.close)`: the stack releases it on exit.
-            arg = value.args[0]
-            if isinstance(arg, MemberExpr) and arg.name in RELEASE_METHODS and _is_name(arg.expr, name):
-                return Kind.BOUND_THEN_CALLBACK, None, None, ""
-        for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
-            if _is_name(arg, name):
-                return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
-    return Kind.BOUND, None, None, ""
+# What other modules import from here.
+__all__ = ["CallSite", "Collector", "Function", "Kind", "Site", "describe", "function_facts"]
 
 
 # Sites that a container passes on to its items.
@@ -423,23 +148,23 @@ class Collector:
         releasing it in a `finally`, counts only right after the binding.
         """
         for final in self.finallies:
-            if _releases(final.body, name):
+            if releases(final.body, name):
                 return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
         passed: Site | None = None
         first = True
-        for stmt in _statements_after(self.levels):
-            if _is_flag(stmt, name):
+        for stmt in statements_after(self.levels):
+            if is_flag(stmt, name):
                 continue
-            if isinstance(stmt, TryStmt) and _guards(stmt, name):
+            if isinstance(stmt, TryStmt) and guards(stmt, name):
                 # `try: ... except BaseException: s.close(); raise`: released on errors;
                 # handed on inside, or decided by what follows.
-                handed = _handed_on_in(stmt, name)
+                handed = handed_on_in(stmt, name)
                 if handed is not None:
                     kind, target = handed
                     return Site(kind, describe(target) if target is not None else name, self.function, target=target)
                 first = False
                 continue
-            kind, target, call, argument = _next_use(name, stmt)
+            kind, target, call, argument = next_use(name, stmt)
             if kind is Kind.BOUND_THEN_PASSED:
                 site = Site(kind, name, self.function, outer=call, argument=argument)
                 if isinstance(stmt, ReturnStmt):
@@ -448,7 +173,7 @@ class Collector:
             elif kind in _HANDED_OUT or (first and kind is not Kind.BOUND):
                 detail = describe(target) if target is not None else name
                 return Site(kind, detail, self.function, target=target)
-            elif kind is not Kind.BOUND or _ends_flow(stmt, name):
+            elif kind is not Kind.BOUND or ends_flow(stmt, name):
                 # Entered or released only after other code ran, or the flow ends.
                 return passed or Site(Kind.BOUND, name, self.function)
             first = False
@@ -667,7 +392,7 @@ class Collector:
         else:
             self.expr(callee, self.site(Kind.CHAINED))
         into_stack = isinstance(callee, MemberExpr) and callee.name in STACK_METHODS
-        if isinstance(callee, MemberExpr) and callee.name in _COLLECTION_ADDERS and isinstance(callee.expr, NameExpr):
+        if isinstance(callee, MemberExpr) and callee.name in COLLECTION_ADDERS and isinstance(callee.expr, NameExpr):
             # `sessions.append(ClientSession())` into a list that a `finally` releases.
             collected = self.after_binding(callee.expr.name)
             if collected.kind is Kind.BOUND_THEN_FINALLY:

@@ -1,0 +1,261 @@
+"""What a function does with a value bound to a name: the statements that run after the
+binding, the ones that release it (in a `finally`, a guarding `except`), hand it on, or
+end the flow. Pure syntax over mypy's nodes, used by the walker (sites.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mypy.nodes import (
+    AssertStmt,
+    BreakStmt,
+    ContinueStmt,
+    BytesExpr,
+    FloatExpr,
+    IntExpr,
+    StrExpr,
+    AssignmentStmt,
+    AwaitExpr,
+    Block,
+    CallExpr,
+    DelStmt,
+    Expression,
+    ExpressionStmt,
+    ForStmt,
+    IfStmt,
+    IndexExpr,
+    MatchStmt,
+    MemberExpr,
+    NameExpr,
+    OperatorAssignmentStmt,
+    RaiseStmt,
+    RefExpr,
+    ReturnStmt,
+    Statement,
+    TryStmt,
+    WhileStmt,
+    WithStmt,
+)
+
+from mypy_asyncres.names import (
+    RELEASE_BY_ARGUMENT_METHODS,
+    RELEASE_METHODS,
+    STACK_METHODS,
+)
+
+
+from mypy_asyncres.site_model import Kind, is_name
+
+
+def stack_call(expr: Expression) -> CallExpr | None:
+    """`stack.enter_context(x)` or `await stack.enter_async_context(x)`."""
+    if isinstance(expr, AwaitExpr):
+        expr = expr.expr
+    if (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, MemberExpr)
+        and expr.callee.name in STACK_METHODS
+        and expr.args
+    ):
+        return expr
+    return None
+
+
+def _is_release_of(expr: Expression, name: str) -> bool:
+    """`name.close()` (or another release call, see names.RELEASE_METHODS), or `pool.release(name)`."""
+    if isinstance(expr, AwaitExpr):
+        expr = expr.expr
+    if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
+        return False
+    method = expr.callee.name
+    if method in RELEASE_METHODS:
+        return is_name(expr.callee.expr, name)
+    return method in RELEASE_BY_ARGUMENT_METHODS and bool(expr.args) and is_name(expr.args[0], name)
+
+
+def releases(body: list[Statement], name: str) -> bool:
+    """Whether these statements release `name` (see `_is_release_of`), also under a guard
+    (`if owns: s.close()`) or, for a list of resources, in a loop (`for f in files: f.close()`)."""
+    for stmt in body:
+        if isinstance(stmt, ExpressionStmt):
+            if _is_release_of(stmt.expr, name):
+                return True
+        elif isinstance(stmt, IfStmt):
+            if any(releases(b.body, name) for b in stmt.body) or (
+                stmt.else_body is not None and releases(stmt.else_body.body, name)
+            ):
+                return True
+        elif isinstance(stmt, (TryStmt, WithStmt)) and releases(stmt.body.body, name):
+            return True
+        elif (
+            isinstance(stmt, ForStmt)
+            and isinstance(stmt.index, NameExpr)
+            and _mentions(stmt.expr, name)
+            and releases(stmt.body.body, stmt.index.name)
+        ):
+            return True
+    return False
+
+
+def _mentions(expr: Expression, name: str) -> bool:
+    """`name`, `name.values()`, `list(name)`, `reversed(name)`: what a loop over a collection reads."""
+    if isinstance(expr, CallExpr):
+        if isinstance(expr.callee, MemberExpr):
+            return is_name(expr.callee.expr, name)
+        return len(expr.args) == 1 and _mentions(expr.args[0], name)
+    return is_name(expr, name)
+
+
+def is_flag(stmt: Statement, name: str) -> bool:
+    """`owns = True`, `closed = None`: bookkeeping that runs no code and leaves `name` alone."""
+    return (
+        isinstance(stmt, AssignmentStmt)
+        and all(isinstance(lvalue, NameExpr) and lvalue.name != name for lvalue in stmt.lvalues)
+        and isinstance(stmt.rvalue, (NameExpr, IntExpr, StrExpr, FloatExpr, BytesExpr))
+        and not is_name(stmt.rvalue, name)
+    )
+
+
+def statements_after(levels: list[tuple[list[Statement], int]]) -> Iterator[Statement]:
+    """The statements that run after the one being walked, in order: the rest of its
+    block, then (when the block is a branch of an `if`, a `with` body or a `try` body,
+    whose `else` comes first) what follows the compound statement, and so on outwards.
+    A loop's body stops it: the statement runs again on the next iteration."""
+    for depth in range(len(levels) - 1, -1, -1):
+        body, start = levels[depth]
+        yield from body[start:]
+        if depth == 0:
+            return
+        outer_body, outer_start = levels[depth - 1]
+        compound = outer_body[outer_start - 1]
+        if isinstance(compound, (ForStmt, WhileStmt)):
+            return
+        if isinstance(compound, TryStmt) and body is compound.body.body and compound.else_body is not None:
+            yield from compound.else_body.body
+
+
+def _is_base_exception(expr: Expression | None) -> bool:
+    return expr is None or (isinstance(expr, RefExpr) and expr.fullname == "builtins.BaseException")
+
+
+def guards(stmt: TryStmt, name: str) -> bool:
+    """A `try` with a bare `except:` or `except BaseException:` that releases `name`."""
+    return any(
+        _is_base_exception(typ) and releases(handler.body, name) for typ, handler in zip(stmt.types, stmt.handlers)
+    )
+
+
+def handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | None:
+    """`return name` or `self.x = name` in the body (or `else`) of a guarding `try`."""
+    blocks = [stmt.body] + ([stmt.else_body] if stmt.else_body is not None else [])
+    for block in blocks:
+        for inner in block.body:
+            for nested in nested_statements(inner):
+                if isinstance(nested, ReturnStmt) and is_name(nested.expr, name):
+                    return Kind.BOUND_THEN_RETURNED, None
+                if (
+                    isinstance(nested, AssignmentStmt)
+                    and is_name(nested.rvalue, name)
+                    and isinstance(nested.lvalues[0], (MemberExpr, IndexExpr))
+                ):
+                    return Kind.STORED, nested.lvalues[0]
+    return None
+
+
+def ends_flow(stmt: Statement, name: str) -> bool:
+    """Whether a statement may leave the function (or the loop) or rebind `name`, so that
+    what comes after it no longer decides the value's fate. (Read for every statement
+    after a binding: simple statements are decided without walking.)"""
+    if isinstance(stmt, (ExpressionStmt, OperatorAssignmentStmt, AssertStmt)):
+        return False
+    if isinstance(stmt, AssignmentStmt):
+        return any(is_name(lvalue, name) for lvalue in stmt.lvalues)
+    if isinstance(stmt, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)):
+        return True
+    if isinstance(stmt, DelStmt):
+        return is_name(stmt.expr, name)
+    if isinstance(stmt, WithStmt) and any(is_name(e, name) for e in stmt.expr):
+        return True  # entered on one branch only
+    return any(ends_flow(inner, name) for block in blocks_of(stmt) for inner in block.body)
+
+
+def blocks_of(stmt: Statement) -> list[Block]:
+    """The blocks of a compound statement (not of nested functions or classes)."""
+    blocks: list[Block | None]
+    if isinstance(stmt, (WithStmt, ForStmt, WhileStmt)):
+        blocks = [stmt.body, getattr(stmt, "else_body", None)]
+    elif isinstance(stmt, IfStmt):
+        blocks = [*stmt.body, stmt.else_body]
+    elif isinstance(stmt, TryStmt):
+        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
+    elif isinstance(stmt, MatchStmt):
+        blocks = list(stmt.bodies)
+    elif isinstance(stmt, Block):
+        blocks = [stmt]
+    else:
+        return []
+    return [block for block in blocks if block is not None]
+
+
+def nested_statements(stmt: Statement) -> Iterator[Statement]:
+    """A statement and those in its blocks (not in nested functions or classes)."""
+    yield stmt
+    for block in blocks_of(stmt):
+        for inner in block.body:
+            yield from nested_statements(inner)
+
+
+COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
+_CALLBACK_METHODS = frozenset({"callback", "push_async_callback"})
+
+
+def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallExpr | None, str]:
+    """What the first statement that runs after `name = <call>` does with name:
+    (kind, attribute stored in, call passed to, argument)."""
+    if isinstance(stmt, WithStmt) and any(is_name(e, name) for e in stmt.expr):
+        return Kind.BOUND_THEN_WITH, None, None, ""
+    if isinstance(stmt, ReturnStmt):
+        if is_name(stmt.expr, name):
+            return Kind.BOUND_THEN_RETURNED, None, None, ""
+        # `return wrap(name)`: handed to what is returned (its parameter decides).
+        value = stmt.expr.expr if isinstance(stmt.expr, AwaitExpr) else stmt.expr
+        if isinstance(value, CallExpr) and value.analyzed is None:
+            for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
+                if is_name(arg, name):
+                    return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
+        return Kind.BOUND, None, None, ""
+    if isinstance(stmt, TryStmt):
+        if stmt.finally_body is not None and releases(stmt.finally_body.body, name):
+            return Kind.BOUND_THEN_FINALLY, None, None, ""
+        return Kind.BOUND, None, None, ""
+    values: list[Expression] = []
+    if isinstance(stmt, ExpressionStmt):
+        values = [stmt.expr]
+    elif isinstance(stmt, AssignmentStmt):
+        target = stmt.lvalues[0]
+        if len(stmt.lvalues) == 1 and isinstance(target, (MemberExpr, IndexExpr)) and is_name(stmt.rvalue, name):
+            return Kind.STORED, target, None, ""  # `self._session = session`
+        values = [stmt.rvalue]
+    elif isinstance(stmt, WithStmt):
+        values = list(stmt.expr)  # `async with ClientSession(connector=connector)`
+    for value in values:
+        if isinstance(value, AwaitExpr):
+            value = value.expr
+        if not isinstance(value, CallExpr) or value.analyzed is not None:
+            continue  # (`reveal_type(x)`, `cast(T, x)`: special forms, not calls)
+        stacked = stack_call(value)
+        if stacked is not None and is_name(stacked.args[0], name):
+            return Kind.BOUND_THEN_STACK, None, None, ""
+        callee = value.callee
+        if isinstance(callee, MemberExpr) and callee.name in _CALLBACK_METHODS and value.args:
+            # `stack.push_async_callback(s.close)`: the stack releases it on exit.
+            arg = value.args[0]
+            if isinstance(arg, MemberExpr) and arg.name in RELEASE_METHODS and is_name(arg.expr, name):
+                return Kind.BOUND_THEN_CALLBACK, None, None, ""
+        for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
+            if is_name(arg, name):
+                return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
+    return Kind.BOUND, None, None, ""
+
+

@@ -1,0 +1,91 @@
+"""The vocabulary of call sites: where a call's value goes (`Kind`), the function it sits
+in, and the site record the walker (sites.py) makes for each call."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from mypy.nodes import (
+    CallExpr,
+    Expression,
+    FuncItem,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+)
+
+
+class Kind(enum.Enum):
+    WITH = "with item"
+    STACK = "passed to an exit stack"
+    AWAITED = "awaited"  # the call's own value; the await expression has its own site
+    RETURNED = "returned"
+    BOUND = "bound to a name"
+    BOUND_THEN_WITH = "bound, then entered"
+    BOUND_THEN_STACK = "bound, then passed to an exit stack"
+    BOUND_THEN_RETURNED = "bound, then returned"
+    BOUND_THEN_FINALLY = "bound, then released in a finally"
+    BOUND_THEN_CALLBACK = "bound, then its release handed to an exit stack"
+    BOUND_THEN_PASSED = "bound, then passed as an argument"
+    STORED = "stored in an attribute or item"
+    DISCARDED = "discarded"
+    PASSED = "passed as an argument"
+    CONTAINER = "put in a container"
+    CHAINED = "used directly"
+    YIELDED = "yielded"
+    DECORATOR = "used as a decorator"
+    EXPRESSION = "used in an expression"
+    TYPE_CHECK = "in a type assertion"  # `assert_type(open(p), TextIO)`: never meant to run
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Function:
+    """The function a call sits in, with the facts the verdict needs."""
+
+    node: FuncItem
+    name: str
+    is_lambda: bool
+    is_enter_method: bool  # __enter__ / __aenter__
+    is_context_manager_body: bool  # @contextmanager / @asynccontextmanager
+    is_marked: bool  # @must_enter factory
+
+
+@dataclass(slots=True, eq=False)  # not frozen: the walker makes many, and frozen init is slow
+class Site:
+    kind: Kind
+    detail: str = ""  # the name bound to, the callee passed to, the attribute used, ...
+    function: Function | None = None
+    callee: str = ""  # PASSED: the fullname of the callee, when it names one
+    # PASSED, BOUND_THEN_PASSED: the call it is an argument of, and which: a keyword
+    # name or "#<position>".
+    outer: CallExpr | None = None
+    argument: str = ""
+    # STORED: the attribute or item it is stored in (its object's type decides the owner).
+    target: Expression | None = None
+
+
+@dataclass(slots=True, eq=False)
+class CallSite:
+    call: CallExpr
+    site: Site
+    awaited: Site | None  # the site of `await call`, when the call is awaited directly
+
+
+def describe(expr: Expression) -> str:
+    """A short source-like rendering of a target or callee: `self.session`, `f`."""
+    if isinstance(expr, NameExpr):
+        return expr.name
+    if isinstance(expr, MemberExpr):
+        inner = describe(expr.expr)
+        return f"{inner}.{expr.name}" if inner else expr.name
+    if isinstance(expr, IndexExpr):
+        inner = describe(expr.base)
+        return f"{inner}[...]" if inner else ""
+    return ""
+
+
+def is_name(expr: Expression | None, name: str) -> bool:
+    return isinstance(expr, NameExpr) and expr.name == name
+
+
