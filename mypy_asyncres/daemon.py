@@ -10,10 +10,11 @@ class it produces (and of their bases), recorded as plugin dependencies of the m
 from __future__ import annotations
 
 from mypy.checker import TypeChecker
+from mypy.nodes import TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
-from mypy_asyncres.names import CLASS_MARK_ATTRIBUTE
+from mypy_asyncres.names import CLASS_MARK_ATTRIBUTE, FACTS_ATTRIBUTE
 from mypy_asyncres.resources import await_result
 
 
@@ -39,3 +40,13 @@ def record_mark_dependencies(ctx: FunctionContext | MethodContext, produced: Typ
         for base in instance.type.mro:
             if base.module_name != "builtins":
                 deps.setdefault(f"<{base.fullname}.{CLASS_MARK_ATTRIBUTE}>", set()).add(target)
+
+
+def record_owner_dependencies(checker: TypeChecker, owner: TypeInfo) -> None:
+    """A field judged by its class's release facts depends on them (ownership.py exposes
+    them to the daemon as a generated attribute of each class that has them)."""
+    target = checker.tscope.current_target()
+    deps = checker.tree.plugin_deps
+    for base in owner.mro:
+        if base.module_name != "builtins":
+            deps.setdefault(f"<{base.fullname}.{FACTS_ATTRIBUTE}>", set()).add(target)

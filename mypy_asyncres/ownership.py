@@ -40,9 +40,11 @@ from mypy.nodes import (
     TypeInfo,
 )
 from mypy.plugin import ClassDefContext
+from mypy.plugins.common import add_attribute_to_class
+from mypy.types import LiteralType
 from mypy.server.subexpr import get_subexpressions
 
-from mypy_asyncres.names import METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS, RELEASE_METHODS
+from mypy_asyncres.names import FACTS_ATTRIBUTE, METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS, RELEASE_METHODS
 from mypy_asyncres.flows import nested_statements
 
 RELEASES: str = "releases"
@@ -296,10 +298,19 @@ def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
         if not facts:
             return
         store = info.metadata[METADATA_KEY] = {}
+    had_facts = any(key in store for key in (RELEASES, BORROWS, OWNS_INFERRED))
     store.pop(RELEASES, None)
     store.pop(BORROWS, None)
     store.pop(OWNS_INFERRED, None)
     store.update(facts)
+    options = ctx.api.options
+    if (facts or had_facts) and (options.fine_grained_incremental or options.cache_fine_grained):
+        # The daemon compares classes, not their metadata: a generated attribute whose
+        # type spells the facts makes a change of them a change of the class (see daemon.py).
+        spelled = LiteralType(repr(sorted(facts.items())), ctx.api.named_type("builtins.str"))
+        add_attribute_to_class(
+            ctx.api, ctx.cls, FACTS_ATTRIBUTE, spelled, final=True, is_classvar=True, overwrite_existing=True
+        )
 
 
 def releases(info: TypeInfo, attribute: str) -> bool:

@@ -23,6 +23,7 @@ from mypy.types import (
 
 from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, ENTER_METHODS, OWNING_CALLEES
+from mypy_asyncres.daemon import record_owner_dependencies
 from mypy_asyncres.handoff import passed_where_unknown, takes_ownership
 from mypy_asyncres.marking import is_context_manager
 from mypy_asyncres.ownership import release_methods_of, releases, unseen_release
@@ -332,6 +333,8 @@ class CallChecker:
             if found_field is UNKNOWN_OWNER:
                 return  # kept in an object mypy cannot type: its owner is not known
             field = found_field if isinstance(found_field, tuple) and isinstance(found_field[0], TypeInfo) else None
+            if field is not None and (checker.options.fine_grained_incremental or checker.options.cache_fine_grained):
+                record_owner_dependencies(checker, field[0])
         released = self.types.released_by_exit(resource, producer.fullname)
         # Most checked calls are fine: name the resource (format_type is not cheap) only
         # for a finding.

@@ -28,7 +28,7 @@ from mypy_asyncres import must_enter, owns
 class Base:
     _conn: Conn
     def close(self) -> None:
-        self._conn.close()
+        {release}
 class Holder:
     @owns("conn")
     def __init__(self, conn: Conn) -> None:
@@ -50,6 +50,7 @@ def f() -> None:
     c = Conn()
     m = make()
 {extra}"""
+RELEASE = "self._conn.close()"
 NOT_RELEASED = [
     'app.py:5: error: "Conn" is stored in "self._other", but "Base.close" does not release it  [resource-not-released]'
 ]
@@ -63,7 +64,8 @@ def bound(line: int, name: str) -> list[str]:
     ]
 
 
-# (what the step changes, lib marks, app extra lines, config section, expected lines)
+# (what the step changes, lib marks, app extra lines, config section, expected lines[,
+# the body of lib's Base.close])
 STEPS = [
     ("no marks", "", "", "", "", []),
     ("add the class mark", "@must_enter\n", "", "", "", bound(9, "c") + bound(10, "m") + NOT_RELEASED),
@@ -74,6 +76,10 @@ STEPS = [
      bound(9, "c") + bound(10, "m") + NOT_RELEASED),
     ("change the user again", "", "@must_enter\n", "    with make():\n        pass\n",
      "[mypy_asyncres]\nresources = lib.Conn\n", bound(9, "c") + bound(10, "m") + NOT_RELEASED),
+    ("stop releasing in the base class", "", "@must_enter\n", "    with make():\n        pass\n",
+     "[mypy_asyncres]\nresources = lib.Conn\n", bound(9, "c") + bound(10, "m") + NOT_RELEASED + [
+         'app.py:4: error: "Conn" is stored in "self._conn", but "Base.close" does not release it  [resource-not-released]'
+     ], "pass"),
     ("remove configuration and marks", "", "", "", "", []),
 ]
 
@@ -107,8 +113,10 @@ def run_in_process(cwd: Path, *args: str) -> list[str]:
     return sorted(line for line in out.splitlines() if line.startswith("app.py") or line.startswith("lib.py"))
 
 
-def write_step(project: Path, class_mark: str, function_mark: str, extra: str, section: str) -> None:
-    (project / "lib.py").write_text(LIB.format(class_mark=class_mark, function_mark=function_mark))
+def write_step(
+    project: Path, class_mark: str, function_mark: str, extra: str, section: str, release: str = RELEASE
+) -> None:
+    (project / "lib.py").write_text(LIB.format(class_mark=class_mark, function_mark=function_mark, release=release))
     (project / "app.py").write_text(APP.format(extra=extra))
     (project / "mypy.ini").write_text(CONFIG.format(section=section))
 
@@ -146,8 +154,8 @@ def test_every_mode_follows_every_edit(tmp_path: Path, daemon: list[str], stdlib
     # standard library's cache. "Warm" and "parallel": one cache follows all the edits.
     for kept in ("warm", "parallel"):
         shutil.copytree(stdlib_cache, tmp_path / kept)
-    for number, (step, class_mark, function_mark, extra, section, expected) in enumerate(STEPS):
-        write_step(project, class_mark, function_mark, extra, section)
+    for number, (step, class_mark, function_mark, extra, section, expected, *rest) in enumerate(STEPS):
+        write_step(project, class_mark, function_mark, extra, section, str(rest[0]) if rest else RELEASE)
         if mode == "cold":
             cache = tmp_path / f"cold{number}"
             shutil.copytree(stdlib_cache, cache)
@@ -161,3 +169,46 @@ def test_every_mode_follows_every_edit(tmp_path: Path, daemon: list[str], stdlib
         else:
             lines = run(project, *daemon, "run", "--", *FLAGS, *FILES)
         assert lines == sorted(expected), f"{step}: {mode}"
+
+
+OWNER_LIB = """\
+from res import Conn
+class Base:
+    _conn: Conn
+    def close(self) -> None:
+        {release}
+"""
+OWNER_APP = """\
+from res import Conn
+from lib import Base
+class Mine(Base):
+    def open(self) -> None:
+        self._conn = Conn()
+"""
+OWNER_RES = """\
+from mypy_asyncres import must_enter
+@must_enter
+class Conn:
+    def __enter__(self) -> "Conn":
+        return self
+    def __exit__(self, *exc: object) -> None: ...
+    def close(self) -> None: ...
+"""
+
+
+def test_daemon_follows_a_changed_release_method(tmp_path: Path, daemon: list[str]) -> None:
+    """A base class in another module stops releasing a field: the daemon rechecks the
+    subclass that stores it (the facts live in metadata, which the daemon does not compare
+    by itself)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mypy.ini").write_text(CONFIG.format(section=""))
+    (project / "res.py").write_text(OWNER_RES)
+    (project / "app.py").write_text(OWNER_APP)
+    files = ["app.py", "lib.py", "res.py"]
+    (project / "lib.py").write_text(OWNER_LIB.format(release="self._conn.close()"))
+    assert run(project, *daemon, "run", "--", *FLAGS, *files) == []
+    (project / "lib.py").write_text(OWNER_LIB.format(release="pass"))
+    assert run(project, *daemon, "run", "--", *FLAGS, *files) == [
+        'app.py:5: error: "Conn" is stored in "self._conn", but "Base.close" does not release it  [resource-not-released]'
+    ]
