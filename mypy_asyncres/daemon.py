@@ -31,11 +31,13 @@ def _classes(typ: Type, depth: int = 0) -> list[Instance]:
     return found
 
 
-def record_mark_dependencies(ctx: FunctionContext | MethodContext, produced: Type) -> None:
+def record_mark_dependencies(ctx: FunctionContext | MethodContext, produced: Type, facts_owner: str = "") -> None:
     checker = ctx.api
     assert isinstance(checker, TypeChecker)
     target = checker.tscope.current_target()
     deps = checker.tree.plugin_deps
+    if facts_owner:
+        deps.setdefault(f"<{facts_owner}.{FACTS_ATTRIBUTE}>", set()).add(target)
     for instance in _classes(produced):
         for base in instance.type.mro:
             if base.module_name != "builtins":

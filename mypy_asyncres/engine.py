@@ -74,7 +74,17 @@ class Engine:
         default = (
             self._default.get_method_hook(fullname) if is_method else self._default.get_function_hook(fullname)
         )
-        return partial(self._on_call, producer, default)
+        # In the daemon, a method call also depends on its class's ownership facts (what
+        # the method lends may change with its body, see ownership.py).
+        facts_owner = self._defining_class(fullname) if self._daemon and is_method else ""
+        return partial(self._on_call, producer, default, facts_owner)
+
+    def _defining_class(self, fullname: str) -> str:
+        try:
+            found = self._callee(fullname, is_method=True)
+        except Exception:
+            return ""
+        return found[1].fullname if found is not None and isinstance(found[1], TypeInfo) else ""
 
     def _producer(self, fullname: str, is_method: bool) -> Producer | None:
         """Whether calls of `fullname` can produce a resource.
@@ -139,13 +149,14 @@ class Engine:
         fullname = f"{defining.fullname}.{name}"
         producer = self.types.answer(self._super_producers, fullname, lambda: self._producer(fullname, True))
         if producer is not None:
-            return self._on_call(producer, None, ctx)
+            return self._on_call(producer, None, "", ctx)
         return ret
 
     def _on_call(
         self,
         producer: Producer | None,
         default_hook: Callable[[Any], Type] | None,
+        facts_owner: str,
         ctx: FunctionContext | MethodContext,
     ) -> Type:
         ret = default_hook(ctx) if default_hook is not None else ctx.default_return_type
@@ -154,7 +165,7 @@ class Engine:
             # Installed libraries, `ignore_errors`: nothing reported there is shown.
             return ret
         if self._daemon:
-            guarded(record_mark_dependencies, None, ctx, ret)
+            guarded(record_mark_dependencies, None, ctx, ret, facts_owner)
         if producer is not None:
             guarded(self._checker.check, None, ctx, producer, ret)
         return ret

@@ -177,6 +177,8 @@ class Base:
     _conn: Conn
     def close(self) -> None:
         {release}
+    def conn(self) -> Conn:
+        return {lent}
 """
 OWNER_APP = """\
 from res import Conn
@@ -184,6 +186,8 @@ from lib import Base
 class Mine(Base):
     def open(self) -> None:
         self._conn = Conn()
+def use(b: Base) -> None:
+    c = b.conn()
 """
 OWNER_RES = """\
 from mypy_asyncres import must_enter
@@ -196,19 +200,28 @@ class Conn:
 """
 
 
-def test_daemon_follows_a_changed_release_method(tmp_path: Path, daemon: list[str]) -> None:
-    """A base class in another module stops releasing a field: the daemon rechecks the
-    subclass that stores it (the facts live in metadata, which the daemon does not compare
-    by itself)."""
+def test_daemon_follows_changed_owner_facts(tmp_path: Path, daemon: list[str]) -> None:
+    """A base class in another module stops releasing a field, then a lending method starts
+    creating: the daemon rechecks the code that those facts judge (they live in metadata,
+    which the daemon does not compare by itself)."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "mypy.ini").write_text(CONFIG.format(section=""))
     (project / "res.py").write_text(OWNER_RES)
     (project / "app.py").write_text(OWNER_APP)
     files = ["app.py", "lib.py", "res.py"]
-    (project / "lib.py").write_text(OWNER_LIB.format(release="self._conn.close()"))
-    assert run(project, *daemon, "run", "--", *FLAGS, *files) == []
-    (project / "lib.py").write_text(OWNER_LIB.format(release="pass"))
-    assert run(project, *daemon, "run", "--", *FLAGS, *files) == [
+    not_released = (
         'app.py:5: error: "Conn" is stored in "self._conn", but "Base.close" does not release it  [resource-not-released]'
+    )
+    steps = [
+        ("self._conn.close()", "self._conn", []),
+        ("pass", "self._conn", [not_released]),
+        ("pass", "Conn()", [
+            not_released,
+            'app.py:7: error: "Conn" must be entered with "with", but it is bound to "c"  [resource-not-entered]',
+            'app.py:7: note: Use "with ... as c:" so that it is released on every path',
+        ]),
     ]
+    for release, lent, expected in steps:
+        (project / "lib.py").write_text(OWNER_LIB.format(release=release, lent=lent))
+        assert run(project, *daemon, "run", "--", *FLAGS, *files) == sorted(expected), (release, lent)
