@@ -73,7 +73,7 @@ from pathlib import Path, PurePosixPath
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sweep import crashes, read_packages  # noqa: E402
+from sweep import crashes, read_packages, run_mypy  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent / "realcode"
@@ -365,31 +365,6 @@ def rel_path(path: str, root: Path) -> str:
     return PurePosixPath(os.path.normpath(p)).as_posix()
 
 
-def run_mypy(root: Path, targets: list[str], work: Path, dist: str, timeout: float,
-             out_file: Path) -> tuple[int | None, str, float]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO)
-    env.pop("MYPYPATH", None)
-    cmd = [sys.executable, "-m", "mypy", "--config-file", str(work / "mypy.ini"),
-           "--python-executable", str(venv_python(work / "venv")), *MYPY_FLAGS,
-           "--cache-dir", str(work / "cache" / dist), *targets]
-    start = time.monotonic()
-    with open(out_file, "w") as fh:
-        fh.write(f"# cwd: {root}\n# PYTHONPATH={REPO}\n# $ {' '.join(cmd)}\n")
-        fh.flush()
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        code: int | None
-        try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait()
-            code = None
-    elapsed = time.monotonic() - start
-    return code, out_file.read_text(errors="replace"), elapsed
-
-
 def plugin_digest() -> str:
     """A hash of the plugin's source and data files in the checkout, and of mypy's version.
 
@@ -429,8 +404,11 @@ def check_package(name: str, version: str, work: Path, timeout: float, cold: boo
     stamp = work / "cache" / f"{res.dist}.plugin-digest"
     if cache.exists() and (cold or not stamp.exists() or stamp.read_text().strip() != digest):
         shutil.rmtree(cache)  # asked for, or the plugin changed since the cache was written
-    code, text, res.seconds = run_mypy(root, targets, work, res.dist, timeout,
-                                       work / "out" / f"{res.dist}.txt")
+    code, text, res.seconds = run_mypy(
+        [sys.executable, "-m", "mypy", "--python-executable", str(venv_python(work / "venv"))],
+        root, targets, str(work / "cache" / res.dist), work / "mypy.ini", timeout,
+        work / "out" / f"{res.dist}.txt", MYPY_FLAGS,
+    )
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(digest + "\n")
     res.exit_code = code

@@ -248,11 +248,13 @@ def analyse(text: str, res: Result) -> None:
 
 
 def run_mypy(argv_head: list[str], root: Path, targets: list[str], cache: str, config: Path,
-             timeout: float, out_file: Path) -> tuple[int | None, str, float]:
+             timeout: float, out_file: Path, flags: list[str] = MYPY_FLAGS) -> tuple[int | None, str, float]:
+    """One mypy process over `targets` (cwd `root`), with the plugin of this checkout;
+    its output goes to `out_file` too. The exit code is None after a timeout."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)
     env.pop("MYPYPATH", None)
-    cmd = [*argv_head, "--config-file", str(config), *MYPY_FLAGS, "--cache-dir", cache, *targets]
+    cmd = [*argv_head, "--config-file", str(config), *flags, "--cache-dir", cache, *targets]
     start = time.monotonic()
     with open(out_file, "w") as fh:
         fh.write(f"# cwd: {root}\n# PYTHONPATH={REPO}\n# $ {' '.join(cmd)}\n")
