@@ -67,7 +67,7 @@ class Engine:
         return self.types.answer(memo, fullname, lambda: self._hook(fullname, is_method))
 
     def _hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
-        producer = self._producer(fullname, is_method)
+        producer, defining_class = self._classify(fullname, is_method)
         if producer is None and not self._daemon:
             return None
         # Our hook for a name hides mypy's own: delegate to it first.
@@ -76,18 +76,12 @@ class Engine:
         )
         # In the daemon, a method call also depends on its class's ownership facts (what
         # the method lends may change with its body, see ownership.py).
-        facts_owner = self._defining_class(fullname) if self._daemon and is_method else ""
+        facts_owner = defining_class if self._daemon else ""
         return partial(self._on_call, producer, default, facts_owner)
 
-    def _defining_class(self, fullname: str) -> str:
-        try:
-            found = self._callee(fullname, is_method=True)
-        except Exception:
-            return ""
-        return found[1].fullname if found is not None and isinstance(found[1], TypeInfo) else ""
-
-    def _producer(self, fullname: str, is_method: bool) -> Producer | None:
-        """Whether calls of `fullname` can produce a resource.
+    def _classify(self, fullname: str, is_method: bool) -> tuple[Producer | None, str]:
+        """Whether calls of `fullname` can produce a resource, and the class that defines
+        it when it is a method ("" otherwise).
 
         Runs outside any hook context, so a bug here cannot be reported on a line: the
         callee is then simply not checked (and mypy keeps going).
@@ -95,13 +89,14 @@ class Engine:
         try:
             found = self._callee(fullname, is_method)
             if found is None:
-                return None
+                return None, ""
             node, owner, defining_name = found
-            return classify_callee(node, owner, defining_name, self.types)
+            defining_class = owner.fullname if isinstance(owner, TypeInfo) else ""
+            return classify_callee(node, owner, defining_name, self.types), defining_class
         except Exception:
             if os.environ.get("MYPY_ASYNCRES_DEBUG"):
                 raise
-            return None
+            return None, ""
 
     def _callee(
         self, fullname: str, is_method: bool
@@ -147,7 +142,7 @@ class Engine:
         if defining is None:
             return ret
         fullname = f"{defining.fullname}.{name}"
-        producer = self.types.answer(self._super_producers, fullname, lambda: self._producer(fullname, True))
+        producer = self.types.answer(self._super_producers, fullname, lambda: self._classify(fullname, True)[0])
         if producer is not None:
             return self._on_call(producer, None, "", ctx)
         return ret

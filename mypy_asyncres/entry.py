@@ -20,7 +20,7 @@ from mypy.types import Type
 
 from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
-from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version, reports_in
+from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version, records_dependencies, reports_in
 from mypy_asyncres.names import MUST_ENTER, OWNS
 
 if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
@@ -44,7 +44,7 @@ class AsyncResPlugin(Plugin):
         fold_config_into_version(self._config)
         self._fingerprint = fingerprint(self._config)
         # The daemon and `--cache-fine-grained` record dependencies (see daemon.py).
-        self._daemon = options.fine_grained_incremental or options.cache_fine_grained
+        self._daemon = records_dependencies(options)
         self._engine_instance: Engine | None = None
         # The engine's memos of hooks per callee name, read here first (the hot path).
         self._function_hooks: dict[str, Any] = {}

@@ -35,6 +35,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.daemon import record_owner_dependencies
+from mypy_asyncres.fingerprint import records_dependencies
 from mypy_asyncres.marking import owning_parameters
 from mypy_asyncres.ownership import inferred_owning
 from mypy_asyncres.resources import ResourceTypes
@@ -98,7 +99,7 @@ def takes_ownership(site: Site, checker: TypeChecker, types: ResourceTypes) -> b
     owning = types.catalogue.owning_parameters(fullname) | owning_parameters(node, owner)
     if isinstance(owner, TypeInfo):
         owning |= inferred_owning(owner, node.name)  # a class's constructor: its `__init__`
-        if checker.options.fine_grained_incremental or checker.options.cache_fine_grained:
+        if records_dependencies(checker.options):
             record_owner_dependencies(checker, owner)
     if not owning:
         return False

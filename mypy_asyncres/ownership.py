@@ -44,6 +44,7 @@ from mypy.plugins.common import add_attribute_to_class
 from mypy.types import LiteralType
 from mypy.server.subexpr import get_subexpressions
 
+from mypy_asyncres.fingerprint import records_dependencies
 from mypy_asyncres.names import FACTS_ATTRIBUTE, METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS, RELEASE_METHODS
 from mypy_asyncres.flows import nested_statements
 
@@ -303,8 +304,7 @@ def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
     store.pop(BORROWS, None)
     store.pop(OWNS_INFERRED, None)
     store.update(facts)
-    options = ctx.api.options
-    if (facts or had_facts) and (options.fine_grained_incremental or options.cache_fine_grained):
+    if (facts or had_facts) and records_dependencies(ctx.api.options):
         # The daemon compares classes, not their metadata: a generated attribute whose
         # type spells the facts makes a change of them a change of the class (see daemon.py).
         spelled = LiteralType(repr(sorted(facts.items())), ctx.api.named_type("builtins.str"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Final
 
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
@@ -24,6 +23,7 @@ from mypy.types import (
 from mypy_asyncres import errors
 from mypy_asyncres.names import CONTEXT_DECORATORS, ENTER_METHODS, OWNING_CALLEES
 from mypy_asyncres.daemon import record_owner_dependencies
+from mypy_asyncres.fingerprint import records_dependencies
 from mypy_asyncres.handoff import passed_where_unknown, takes_ownership
 from mypy_asyncres.marking import is_context_manager
 from mypy_asyncres.ownership import release_methods_of, releases, unseen_release
@@ -130,14 +130,10 @@ def _how(site: Site) -> str:
     }.get(kind, errors.IN_EXPRESSION)
 
 
-# What a STORED site's object is: a class (with the attribute), or not known (`Any`).
-UNKNOWN_OWNER: Final = ("?", "")
-
-
-def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo, str] | tuple[str, str] | None:
+def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str] | None:
     """The class and attribute a STORED site keeps the resource in (`obj.attr`,
-    `obj.attr[...]`, `self.attr`): the class is the object's type. UNKNOWN_OWNER when
-    mypy types the object as `Any` (an unannotated `self` of a nested function)."""
+    `obj.attr[...]`, `self.attr`): the class is the object's type, None when mypy types
+    the object as `Any` (an unannotated `self` of a nested function)."""
     target = site.target
     if isinstance(target, IndexExpr):
         target = target.base
@@ -159,7 +155,7 @@ def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo, str] | tup
     if isinstance(typ, Instance):
         return typ.type, target.name
     if isinstance(typ, AnyType):
-        return UNKNOWN_OWNER
+        return None, target.name
     return None
 
 
@@ -329,12 +325,14 @@ class CallChecker:
             if site.kind is Kind.BOUND_THEN_PASSED:
                 site = replace(site, kind=Kind.BOUND, outer=None, argument="")
         elif site.kind is Kind.STORED:
-            found_field = stored_field(site, checker)
-            if found_field is UNKNOWN_OWNER:
-                return  # kept in an object mypy cannot type: its owner is not known
-            field = found_field if isinstance(found_field, tuple) and isinstance(found_field[0], TypeInfo) else None
-            if field is not None and (checker.options.fine_grained_incremental or checker.options.cache_fine_grained):
-                record_owner_dependencies(checker, field[0])
+            found = stored_field(site, checker)
+            if found is not None:
+                owner, attribute = found
+                if owner is None:
+                    return  # kept in an object mypy cannot type: its owner is not known
+                field = owner, attribute
+                if records_dependencies(checker.options):
+                    record_owner_dependencies(checker, owner)
         released = self.types.released_by_exit(resource, producer.fullname)
         # Most checked calls are fine: name the resource (format_type is not cheap) only
         # for a finding.
