@@ -463,22 +463,21 @@ def score(res: Result, labels: list[Label], listing: list[str], all_reports: lis
         hit = by_line.get((r.path, r.line))
         label = hit.label if hit else "-"
         all_reports.append(f"{res.dist} {r.path}:{r.line} {r.code} {label} {r.message}")
+        if hit is None:
+            s.unlabelled += 1
+            listing.append(f"unlabelled  {res.dist} {r.path}:{r.line} -/{r.code} {r.message}")
         if r.code == MANUAL_CLOSE:
             s.manual += 1
-            if hit is None:
-                s.unlabelled += 1
-                listing.append(f"unlabelled  {res.dist} {r.path}:{r.line} -/{r.code} {r.message}")
-            elif hit.label == "closed":
+            if hit is not None and hit.label == "closed":
                 s.manual_closed += 1
-            else:
+            elif hit is not None:
                 listing.append(f"manual-close {res.dist} {r.path}:{r.line} "
                                f"{hit.label}/{r.code} {hit.callee}")
             continue
         s.leak_reports += 1
         if hit is None:
-            s.unlabelled += 1
-            listing.append(f"unlabelled  {res.dist} {r.path}:{r.line} -/{r.code} {r.message}")
-        elif hit.label == "leak":
+            continue
+        if hit.label == "leak":
             s.tp += 1
             leak_lines.add((r.path, r.line))
         else:
