@@ -36,6 +36,8 @@ class Engine:
         modules: Callable[[], dict[str, MypyFile]],
         on_unresolved: Callable[[Entry], None],
         daemon: bool,
+        function_hooks: dict[str, Any],
+        method_hooks: dict[str, Any],
     ) -> None:
         entries = with_config(load_entries(), settings, config_file)  # may raise ConfigError
         self._default = default
@@ -50,9 +52,9 @@ class Engine:
             owners_are_resources=settings.owners_are_resources,
         )
         self._checker = CallChecker(self.types)
-        # Hooks per callee name (the plugin class reads them first: mypy asks for every call).
-        self.function_hooks: dict[str, Any] = {}
-        self.method_hooks: dict[str, Any] = {}
+        # Hooks per callee name: the plugin class answers from them first.
+        self.function_hooks = function_hooks
+        self.method_hooks = method_hooks
         self._super_producers: dict[str, Producer | None] = {}
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:

@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
     from mypy_asyncres.engine import Engine
 
 
-_UNKNOWN = object()
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "_typeshed", "typing_extensions"}
 
 
@@ -46,9 +45,15 @@ class AsyncResPlugin(Plugin):
         # The daemon and `--cache-fine-grained` record dependencies (see daemon.py).
         self._daemon = records_dependencies(options)
         self._engine_instance: Engine | None = None
-        # The engine's memos of hooks per callee name, read here first (the hot path).
-        self._function_hooks: dict[str, Any] = {}
-        self._method_hooks: dict[str, Any] = {}
+        # Hooks by callee name, kept for the build (the engine decides what may be kept).
+        self._function_hooks = HookTable(self._find_function_hook)
+        self._method_hooks = HookTable(self._find_method_hook)
+        # mypy asks for a hook at every call it checks, ~80 k times on 170 k lines. As
+        # instance attributes (which shadow the methods below), the tables' own lookups
+        # answer those requests in C: only a name seen for the first time runs Python.
+        vars(self).update(
+            get_function_hook=self._function_hooks.__getitem__, get_method_hook=self._method_hooks.__getitem__
+        )
         self._class_hook: Callable[[ClassDefContext], None] | None = None
         if self._config.ignore_resources:
             self._engine()  # names to ignore are checked against the catalogue at start
@@ -66,11 +71,11 @@ class AsyncResPlugin(Plugin):
                     self._loaded_modules,
                     self._unresolved,
                     self._daemon,
+                    self._function_hooks,
+                    self._method_hooks,
                 )
             except ConfigError as exc:
                 _stop(str(exc))
-            self._function_hooks = self._engine_instance.function_hooks
-            self._method_hooks = self._engine_instance.method_hooks
         return self._engine_instance
 
     def _loaded_modules(self) -> dict[str, MypyFile]:
@@ -109,26 +114,42 @@ class AsyncResPlugin(Plugin):
         return self._class_hook
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        return self._function_hooks[fullname]  # type: ignore[no-any-return]
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        return self._method_hooks[fullname]  # type: ignore[no-any-return]
+
+    def _find_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname in MUST_ENTER:
             from mypy_asyncres.guard import guarded_call
             from mypy_asyncres.marking import check_decorator_application
 
-            return partial(guarded_call, check_decorator_application)
+            hook = self._function_hooks[fullname] = partial(guarded_call, check_decorator_application)
+            return hook
         if fullname in OWNS:
             from mypy_asyncres.guard import guarded_call
             from mypy_asyncres.marking import record_owns
 
-            return partial(guarded_call, record_owns)
-        hook = self._function_hooks.get(fullname, _UNKNOWN)
-        if hook is not _UNKNOWN:
-            return hook  # type: ignore[no-any-return]
+            hook = self._function_hooks[fullname] = partial(guarded_call, record_owns)
+            return hook
         return self._engine().call_hook(fullname, is_method=False)
 
-    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        hook = self._method_hooks.get(fullname, _UNKNOWN)
-        if hook is not _UNKNOWN:
-            return hook  # type: ignore[no-any-return]
+    def _find_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         return self._engine().call_hook(fullname, is_method=True)
+
+
+class HookTable(dict[str, Any]):
+    """Hooks by callee name; a name not in the table is asked of `find`, which stores
+    the answer when it may be kept (the daemon keeps none, see resources.py)."""
+
+    __slots__ = ("_find",)
+
+    def __init__(self, find: Callable[[str], Any]) -> None:
+        super().__init__()
+        self._find = find
+
+    def __missing__(self, fullname: str) -> Any:
+        return self._find(fullname)
 
 
 def _stop(line: str) -> NoReturn:
