@@ -45,6 +45,10 @@ def _block_holding(stmt: Statement, line: int) -> list[Statement] | None:
     return holding
 
 
+# Compound statements with a header of expressions before their first block.
+_HEADED = (WithStmt, IfStmt, WhileStmt, ForStmt)
+
+
 class _Context:
     """What a walk that starts inside a function needs from around it (see Collector)."""
 
@@ -95,8 +99,14 @@ class SiteIndex:
         collector.function = function
         collector.levels = [*context.levels, (body, i + 1)]
         collector.finallies = list(context.finallies)
-        collector.statement(body[i], body[i + 1] if i + 1 < len(body) else None)
-        self._walked.add(id(body[i]))
+        stmt = body[i]
+        if isinstance(stmt, _HEADED):
+            # A call in the header (`async with Session() as s:`): the blocks, often
+            # long, are walked when a call in them is asked for.
+            collector.header(stmt)
+            return
+        collector.statement(stmt, body[i + 1] if i + 1 < len(body) else None)
+        self._walked.add(id(stmt))
 
     def _walk_containing(
         self, body: list[Statement], line: int, function: Function | None, context: _Context

@@ -191,22 +191,16 @@ class Collector:
             if s.expr is not None:
                 self.expr(s.expr, self.site(Kind.RETURNED))
         elif isinstance(s, WithStmt):
-            for item, target in zip(s.expr, s.target):
-                self.expr(item, self.site(Kind.WITH))
-                if target is not None:
-                    self.expr(target, self.site(Kind.EXPRESSION))
+            self.header(s)
             self.block(s.body.body)
         elif isinstance(s, IfStmt):
-            for cond in s.expr:
-                self.expr(cond, self.site(Kind.EXPRESSION))
+            self.header(s)
             for body in s.body:
                 self.block(body.body)
             if s.else_body is not None:
                 self.block(s.else_body.body)
         elif isinstance(s, (WhileStmt, ForStmt)):
-            if isinstance(s, ForStmt):
-                self.expr(s.index, self.site(Kind.EXPRESSION))
-            self.expr(s.expr, self.site(Kind.EXPRESSION))
+            self.header(s)
             self.block(s.body.body)
             if s.else_body is not None:
                 self.block(s.else_body.body)
@@ -252,6 +246,22 @@ class Collector:
                     self.expr(guard, self.site(Kind.EXPRESSION))
             for body in s.bodies:
                 self.block(body.body)
+
+    def header(self, s: WithStmt | IfStmt | WhileStmt | ForStmt) -> None:
+        """The expressions before a compound statement's first block: their sites do not
+        depend on the blocks (which site_index.py walks only when asked)."""
+        if isinstance(s, WithStmt):
+            for item, target in zip(s.expr, s.target):
+                self.expr(item, self.site(Kind.WITH))
+                if target is not None:
+                    self.expr(target, self.site(Kind.EXPRESSION))
+        elif isinstance(s, IfStmt):
+            for cond in s.expr:
+                self.expr(cond, self.site(Kind.EXPRESSION))
+        else:
+            if isinstance(s, ForStmt):
+                self.expr(s.index, self.site(Kind.EXPRESSION))
+            self.expr(s.expr, self.site(Kind.EXPRESSION))
 
     def assignment(self, s: AssignmentStmt, following: Statement | None) -> None:
         target = s.lvalues[0]
