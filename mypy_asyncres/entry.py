@@ -20,8 +20,7 @@ from mypy.types import Type
 
 from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
-from mypy_asyncres.fingerprint import fingerprint, fold_config_into_version, records_dependencies, reports_in
-from mypy_asyncres.names import MUST_ENTER, OWNS
+from mypy_asyncres.fingerprint import TYPESHED_DIR, fingerprint, fold_config_into_version, records_dependencies
 
 if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
     from mypy_asyncres.catalogue import Entry
@@ -89,10 +88,14 @@ class AsyncResPlugin(Plugin):
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         # Everything that changes the verdicts, so that mypy's cache follows it, for the
-        # modules whose verdicts mypy can show.
-        return self._fingerprint if reports_in(ctx.path) else None
+        # modules whose verdicts mypy can show: not the standard library's stubs that mypy
+        # ships, whose cache then survives a change of the configuration.
+        return None if ctx.path.startswith(TYPESHED_DIR) else self._fingerprint
 
     def get_class_decorator_hook_2(self, fullname: str) -> Callable[[ClassDefContext], bool] | None:
+        # Imported here, as below: a fully warm run asks for no hook.
+        from mypy_asyncres.names import MUST_ENTER
+
         if fullname not in MUST_ENTER:
             return None
         from mypy_asyncres.guard import guarded
@@ -120,6 +123,8 @@ class AsyncResPlugin(Plugin):
         return self._method_hooks[fullname]  # type: ignore[no-any-return]
 
     def _find_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        from mypy_asyncres.names import MUST_ENTER, OWNS
+
         if fullname in MUST_ENTER:
             from mypy_asyncres.guard import guarded_call
             from mypy_asyncres.marking import check_decorator_application

@@ -64,10 +64,3 @@ def fold_config_into_version(settings: Config) -> None:
 def fingerprint(settings: Config) -> str:
     """One short string for `report_config_data`: mypy compares it for every module."""
     return f"{RELEASE}:{catalogue_digest()}:{config_digest(settings)}"
-
-
-def reports_in(path: str) -> bool:
-    """Whether mypy can show the plugin's errors for a module at this path: never for the
-    standard library's stubs that mypy ships (typeshed), whose cache therefore does not
-    depend on the plugin's configuration or catalogue."""
-    return not path.startswith(TYPESHED_DIR)

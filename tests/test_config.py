@@ -57,6 +57,19 @@ def test_setup_cfg_without_section(tmp_path: Path) -> None:
     assert load(None) == Config()
 
 
+def test_ini_section_is_found_only_under_its_own_header(tmp_path: Path) -> None:
+    # The plugin's name elsewhere (its `plugins` line, another section's value) is no section.
+    text = "[mypy]\nplugins = mypy_asyncres\n[mypy-mypy_asyncres]\nignore_errors = True\n"
+    assert load(write(tmp_path, "mypy.ini", text)) == Config()
+    sectioned = write(tmp_path, "setup.cfg", text + "[mypy_asyncres]\nresources = a.B\n")
+    assert load(sectioned).resources == ("a.B",)
+
+
+def test_unreadable_ini_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^.*missing\.ini: error: cannot read it: No such file or directory$"):
+        load(str(tmp_path / "missing.ini"))
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
