@@ -1,8 +1,8 @@
 """The plugin class: it routes mypy's hook requests to the feature modules.
 
-It imports little: in a fully warm run mypy creates the plugin and asks for its cache
-fingerprint, nothing else, so the checking machinery (engine.py) is built on the first
-hook mypy asks for.
+It imports little: in a fully warm run mypy creates the plugin and reads its version and
+configuration data (see fingerprint.py), nothing else, so the checking machinery
+(engine.py) is built on the first hook mypy asks for.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mypy.types import Type
 
 from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
-from mypy_asyncres.fingerprint import TYPESHED_DIR, fingerprint, fold_config_into_version, records_dependencies
+from mypy_asyncres.fingerprint import TYPESHED_DIR, config_data, records_dependencies, set_version
 
 if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
     from mypy_asyncres.catalogue import Entry
@@ -39,8 +39,12 @@ class AsyncResPlugin(Plugin):
             self._config = config.load(self._config_file)
         except ConfigError as exc:
             _stop(str(exc))
-        fold_config_into_version(self._config)
-        self._fingerprint = fingerprint(self._config)
+        set_version(self._config)
+        self._config_data = config_data(self._config)
+        if self._config_data is None:
+            # No configuration, no data for any module: mypy's own (compiled) method answers
+            # None, without a call into Python for each module of every run.
+            vars(self)["report_config_data"] = super().report_config_data
         # The daemon and `--cache-fine-grained` record dependencies (see daemon.py).
         self._daemon = records_dependencies(options)
         self._engine_instance: Engine | None = None
@@ -87,10 +91,10 @@ class AsyncResPlugin(Plugin):
         )
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        # Everything that changes the verdicts, so that mypy's cache follows it, for the
-        # modules whose verdicts mypy can show: not the standard library's stubs that mypy
-        # ships, whose cache then survives a change of the configuration.
-        return None if ctx.path.startswith(TYPESHED_DIR) else self._fingerprint
+        # The configuration, so that mypy's cache follows it, for the modules whose verdicts
+        # mypy can show: not the standard library's stubs that mypy ships, whose cache then
+        # survives a change of the configuration (see fingerprint.py).
+        return None if ctx.path.startswith(TYPESHED_DIR) else self._config_data
 
     def get_class_decorator_hook_2(self, fullname: str) -> Callable[[ClassDefContext], bool] | None:
         # Imported here, as below: a fully warm run asks for no hook.

@@ -1,7 +1,10 @@
-"""What mypy's cache and the daemon must follow: the catalogue files and the configuration.
+"""What mypy's cache and the daemon must follow: the release, the catalogue and the configuration.
 
-Kept cheap (no JSON parsing): a fully warm mypy run loads the plugin and asks for this
-for every module, and checks nothing.
+mypy records the plugin's `__version__` once per build and `report_config_data` per
+module. The release and the catalogue go into the version (they change together, on an
+upgrade); the configuration goes to `report_config_data`, so that editing it leaves the
+cache of the standard library's stubs valid. Kept cheap (no JSON parsing): a fully warm
+mypy run loads the plugin and asks for this, and checks nothing.
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ TYPESHED_DIR = os.path.join(os.path.dirname(os.path.abspath(sys.modules["mypy"].
 
 
 def catalogue_digest() -> str:
-    """Names, sizes and modification times of the catalogue's files: an edited file has a
-    new time (stat only: this runs in every mypy run, warm ones included)."""
-    parts = []
+    """The names and contents of the catalogue's files. Not their times: a fresh install
+    of the same release (a CI job that restores its mypy cache) keeps the cache valid."""
+    digest = hashlib.sha256()
     with os.scandir(CATALOGUE_DIR) as found:
-        for item in found:
-            if item.name.endswith(".json"):
-                stat = item.stat()
-                parts.append(f"{item.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("|".join(sorted(parts)).encode()).hexdigest()[:16]
+        files = sorted(item.name for item in found if item.name.endswith(".json"))
+    for name in files:
+        with open(os.path.join(CATALOGUE_DIR, name), "rb") as f:
+            digest.update(name.encode() + b"\0" + f.read() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def config_digest(settings: Config) -> str:
@@ -49,18 +52,18 @@ def records_dependencies(options: Options) -> bool:
     return options.fine_grained_incremental or options.cache_fine_grained
 
 
-def fold_config_into_version(settings: Config) -> None:
-    """In the daemon, put the configuration into `__version__`, which mypy reads right after
-    creating the plugin: `dmypy run` restarts when the plugin's snapshot changes, and does
-    not ask `report_config_data` again. Elsewhere `report_config_data` alone lets mypy's
-    cache follow the configuration, module by module (a change leaves the standard
-    library's cache valid). Without configuration the version is the release."""
+def set_version(settings: Config) -> None:
+    """Set `__version__`, which mypy reads right after creating the plugin, to the release
+    and the catalogue; in the daemon also the configuration: `dmypy run` restarts when the
+    plugin's version changes, and does not ask `report_config_data` again."""
+    version = f"{RELEASE}+catalogue.{catalogue_digest()}"
     if in_daemon() and not settings.is_empty():
-        mypy_asyncres.__version__ = f"{RELEASE}+config.{config_digest(settings)}"
-    else:
-        mypy_asyncres.__version__ = RELEASE
+        version += f".config.{config_digest(settings)}"
+    mypy_asyncres.__version__ = version
 
 
-def fingerprint(settings: Config) -> str:
-    """One short string for `report_config_data`: mypy compares it for every module."""
-    return f"{RELEASE}:{catalogue_digest()}:{config_digest(settings)}"
+def config_data(settings: Config) -> str | None:
+    """What `report_config_data` returns for the modules whose errors mypy can show: the
+    configuration's digest, or None without configuration (a module checked before a
+    section was added is then checked again, as one checked before it was removed)."""
+    return None if settings.is_empty() else config_digest(settings)
