@@ -118,18 +118,25 @@ def test_with_config_trims_grows_and_marks_needs_closing() -> None:
     assert result["aiohttp.ClientSession.get"].enter_releases is True
 
 
-def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for the runs below (on each xdist worker): the standard library's
+    part of it does not depend on the plugin's configuration, and is analysed once."""
+    return tmp_path_factory.mktemp("config-cache")
+
+
+def run_cli(cwd: Path, *args: str, cache: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO), MYPYPATH=str(REPO))
     return subprocess.run(
-        [sys.executable, "-m", "mypy_asyncres", "--cache-dir", str(cwd / ".cache"), *args],
+        [sys.executable, "-m", "mypy_asyncres", "--cache-dir", str(cache), *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
     )
 
 
-def test_bad_key_stops_mypy_with_one_line(tmp_path: Path) -> None:
+def test_bad_key_stops_mypy_with_one_line(tmp_path: Path, cache: Path) -> None:
     write(tmp_path, "pyproject.toml", "[tool.mypy]\n[tool.mypy_asyncres]\nignore = ['x.Y']\n")
     write(tmp_path, "m.py", "x = 1\n")
-    result = run_cli(tmp_path, "m.py")
+    result = run_cli(tmp_path, "m.py", cache=cache)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         'pyproject.toml: error: [tool.mypy_asyncres] unknown key "ignore" '
@@ -138,11 +145,11 @@ def test_bad_key_stops_mypy_with_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_configured_name_that_does_not_resolve(tmp_path: Path) -> None:
+def test_configured_name_that_does_not_resolve(tmp_path: Path, cache: Path) -> None:
     write(tmp_path, "mypy.ini", "[mypy]\nplugins = mypy_asyncres\n[mypy_asyncres]\nresources = lib.Sesion\n")
     write(tmp_path, "lib.py", "class Session:\n    pass\n")
     write(tmp_path, "m.py", "import lib\ns = lib.Session()\n")
-    result = run_cli(tmp_path, "m.py")
+    result = run_cli(tmp_path, "m.py", cache=cache)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         'mypy.ini: error: resources: "lib.Sesion" does not resolve: '
@@ -161,21 +168,23 @@ def test_configured_name_that_does_not_resolve(tmp_path: Path) -> None:
         ("lib.Session.opne", {"lib.py": "class Session:\n    pass\n", "m.py": "import lib\ns = lib.Session()\n"}),
     ],
 )
-def test_configured_typo_is_reported_wherever_it_is(tmp_path: Path, name: str, files: dict[str, str]) -> None:
+def test_configured_typo_is_reported_wherever_it_is(
+    tmp_path: Path, cache: Path, name: str, files: dict[str, str]
+) -> None:
     write(tmp_path, "mypy.ini", f"[mypy]\nplugins = mypy_asyncres\n[mypy_asyncres]\nresources = {name}\n")
     for path, text in files.items():
         write(tmp_path, path, text)
-    result = run_cli(tmp_path, "m.py")
+    result = run_cli(tmp_path, "m.py", cache=cache)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.splitlines() == [
         f'mypy.ini: error: resources: "{name}" does not resolve: its module is checked but defines no such name'
     ]
 
 
-def test_configured_name_of_a_package_not_in_the_build_is_not_an_error(tmp_path: Path) -> None:
+def test_configured_name_of_a_package_not_in_the_build_is_not_an_error(tmp_path: Path, cache: Path) -> None:
     """Like a catalogue entry of a library that is not installed: the run may check only
     part of a project."""
     write(tmp_path, "mypy.ini", "[mypy]\nplugins = mypy_asyncres\n[mypy_asyncres]\nresources = elsewhere.Session\n")
     write(tmp_path, "m.py", "x = len('x')\n")
-    result = run_cli(tmp_path, "m.py")
+    result = run_cli(tmp_path, "m.py", cache=cache)
     assert (result.returncode, result.stderr) == (0, "")
