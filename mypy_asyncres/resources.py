@@ -21,6 +21,7 @@ from mypy.types import (
     CallableType,
     FunctionLike,
     Instance,
+    NoneType,
     Overloaded,
     TupleType,
     Type,
@@ -284,6 +285,23 @@ def _is_overloaded(node: SymbolNode) -> bool:
     return isinstance(node, OverloadedFuncDef)
 
 
+# Declared results that hold no resource (`list[Conn]` is not one either, see
+# declares_resource) and are no context manager, so a mark on such a function is invalid.
+_PLAIN_RESULTS = frozenset(
+    f"builtins.{name}" for name in ("str", "int", "bool", "float", "bytes", "list", "dict", "set", "tuple", "frozenset")
+)
+
+
+def _returns_plain(node: FuncDef) -> bool:
+    """A function (no decorator, one signature) declared to return None or a plain
+    builtin: a third of the callees mypy asks about, decided without the rest."""
+    typ = node.type
+    if not isinstance(typ, CallableType):
+        return False
+    ret = get_proper_type(typ.ret_type)
+    return isinstance(ret, NoneType) or (isinstance(ret, Instance) and ret.type.fullname in _PLAIN_RESULTS)
+
+
 def classify_callee(
     node: SymbolNode,
     owner: TypeInfo | MypyFile | None,
@@ -291,6 +309,8 @@ def classify_callee(
     types: ResourceTypes,
 ) -> Producer | None:
     """Whether calls of this callee can produce a resource (decided once per callee name)."""
+    if type(node) is FuncDef and _returns_plain(node):
+        return Producer(fullname, True) if types.catalogue.is_callable(fullname) else None
     if isinstance(node, TypeInfo):
         return Producer(fullname, False, _is_overloaded(node)) if types.is_resource_class(node) else None
     if isinstance(node, Var) and not isinstance(get_proper_type(node.type), FunctionLike):
