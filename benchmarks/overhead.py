@@ -59,15 +59,17 @@ def count_lines(dirs: list[str]) -> int:
     )
 
 
-def run_mypy(workdir: Path, plugin: bool, cache: Path, dirs: list[str]) -> float:
-    """The CPU time of one mypy run (the wall time is printed too, for reference)."""
+def run_mypy(workdir: Path, plugin: bool, cache: Path, dirs: list[str], seed: int) -> float:
+    """The CPU time of one mypy run. Both runs of a pair get the same hash seed: the order
+    of mypy's sets and dicts, and with it how much work a run does, varies with the seed
+    (it is most of the variation between runs of the same command)."""
     config = workdir / ("with.ini" if plugin else "without.ini")
     config.write_text(
         "[mypy]\n"
         + ("plugins = mypy_asyncres\n" if plugin else "")
         + "ignore_missing_imports = True\ncheck_untyped_defs = True\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONHASHSEED=str(seed))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(  # run from src/ so that the copies are found before site-packages
         [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(cache),
@@ -103,10 +105,10 @@ def main() -> None:
                 cache = work / f"cache-{plugin}"
                 if i < args.pairs or not cache.exists():
                     shutil.rmtree(cache, ignore_errors=True)
-                    cold = run_mypy(work, plugin, cache, dirs)
+                    cold = run_mypy(work, plugin, cache, dirs, seed=i)
                     if i < args.pairs:
                         times["cold"][plugin].append(cold)
-                times["warm"][plugin].append(run_mypy(work, plugin, cache, dirs))
+                times["warm"][plugin].append(run_mypy(work, plugin, cache, dirs, seed=i))
             print(f"pair {i + 1}: " + ", ".join(
                 f"{mode} {times[mode][False][-1]:.2f}s/{times[mode][True][-1]:.2f}s"
                 for mode in times if len(times[mode][True]) == i + 1
