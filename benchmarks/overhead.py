@@ -61,8 +61,7 @@ def count_lines(dirs: list[str]) -> int:
 
 def run_mypy(workdir: Path, plugin: bool, cache: Path, dirs: list[str], seed: int) -> float:
     """The CPU time of one mypy run. Both runs of a pair get the same hash seed: the order
-    of mypy's sets and dicts, and with it how much work a run does, varies with the seed
-    (it is most of the variation between runs of the same command)."""
+    of mypy's sets and dicts, and with it how much work a run does, varies with the seed."""
     config = workdir / ("with.ini" if plugin else "without.ini")
     config.write_text(
         "[mypy]\n"
