@@ -94,13 +94,13 @@ def test_importing_must_enter_does_not_make_mypy_check_mypy(tmp_path: Path) -> N
     assert [m for m in checked if m == "mypy" or m.startswith("mypy.")] == []
 
 
-def test_console_script(tmp_path: Path) -> None:
+def test_console_script(tmp_path: Path, cache: Path) -> None:
     """The `mypy-asyncres` script that pip installs next to the interpreter."""
     script = Path(sys.executable).parent / "mypy-asyncres"
     (tmp_path / "leak.py").write_text("import subprocess\np = subprocess.Popen(['true'])\n")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     result = subprocess.run(
-        [str(script), "--no-error-summary", "--cache-dir", str(tmp_path / "cache"), "leak.py"],
+        [str(script), "--no-error-summary", "--cache-dir", str(cache), "leak.py"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )
     assert (result.returncode, result.stderr) == (1, "")
