@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mypy_asyncres.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
 from mypy_asyncres.config import Config, ConfigError, load
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.test_cli import run_cli
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -123,14 +119,6 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One mypy cache for the runs below (on each xdist worker): the standard library's
     part of it does not depend on the plugin's configuration, and is analysed once."""
     return tmp_path_factory.mktemp("config-cache")
-
-
-def run_cli(cwd: Path, *args: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), MYPYPATH=str(REPO))
-    return subprocess.run(
-        [sys.executable, "-m", "mypy_asyncres", "--cache-dir", str(cache), *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
-    )
 
 
 def test_bad_key_stops_mypy_with_one_line(tmp_path: Path, cache: Path) -> None:
