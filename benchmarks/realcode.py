@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Recall and precision of mypy_asyncres on hand-labelled real code.
 
-For each `name==version` in benchmarks/realcode/packages.txt the script
+The packages come in sets (SETS below): "team", the ten packages the rules were first
+written against (benchmarks/realcode/packages.txt), and "new", packages labelled by
+reading their code before the plugin ever ran on them (packages-new.txt, see
+realcode/LABELLING.md). Figures are printed per set and for all together. For each
+`name==version` of a set the script
 
 1. downloads the wheel (`pip download --no-deps`) into <work>/wheels and unpacks it,
    without its *.dist-info, into <work>/src/<dist>/, <dist> being the first
    dash-separated part of the wheel's file name (aiohttp_retry, matrix_nio,
    python_telegram_bot, pip_tools, ...); a wheel or a folder already there is reused;
-2. creates the venv <work>/venv (once) and pip-installs into it the ten pinned packages
-   with their dependencies, plus mypy at the version of the mypy this script runs
+2. creates the set's venv (<work>/venv, <work>/venv-new; once) and pip-installs into it
+   the set's pinned packages with their dependencies and typing packages, plus mypy at the version of the mypy this script runs
    under, so that mypy sees the types of aiohttp, httpx, ... (one resolve; if that
    fails, one package at a time, reporting those that fail; skipped when the venv
    already holds exactly this list, or with --skip-install);
@@ -52,7 +56,7 @@ precision is below T %; 0 otherwise (low figures alone do not fail). A package t
 could not be checked is left out of the figures.
 
 Usage (from the checkout):
-    .venv/bin/python benchmarks/realcode.py [--list] [--only NAME ...] [--cold]
+    .venv/bin/python benchmarks/realcode.py [--set team|new] [--list] [--only NAME ...] [--cold]
         [--skip-install] [--timeout S] [--target T] [--work DIR]
 """
 
@@ -77,8 +81,27 @@ from sweep import crashes, read_packages, run_mypy  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent / "realcode"
-PACKAGES_FILE = HERE / "packages.txt"
 DEFAULT_WORK = REPO / ".work" / "realcode"
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """A set of packages with its pinned list, typing packages and venv (one venv per set:
+    their dependencies need not resolve together)."""
+
+    name: str
+    packages: str
+    typing_deps: str
+    venv: str
+    title: str
+
+
+SETS = (
+    LabelledSet("team", "packages.txt", "typing-deps.txt", "venv",
+                "the ten packages the rules were first written against"),
+    LabelledSet("new", "packages-new.txt", "typing-deps-new.txt", "venv-new",
+                "packages labelled before the plugin ever ran on them"),
+)
 
 MYPY_FLAGS = [
     "--check-untyped-defs",
@@ -156,10 +179,10 @@ class Result:
 # --------------------------------------------------------------------------- inputs
 
 
-def read_typing_deps() -> list[str]:
-    """Extra requirements for the venv (stub packages, optional dependencies whose types
-    the checked code imports): benchmarks/realcode/typing-deps.txt."""
-    path = PACKAGES_FILE.parent / "typing-deps.txt"
+def read_typing_deps(labelled: LabelledSet) -> list[str]:
+    """Extra requirements for the set's venv (stub packages, optional dependencies whose
+    types the checked code imports): benchmarks/realcode/typing-deps*.txt."""
+    path = HERE / labelled.typing_deps
     if not path.exists():
         return []
     return [line.split("#", 1)[0].strip() for line in path.read_text().splitlines() if line.split("#", 1)[0].strip()]
@@ -299,11 +322,11 @@ def pip_install(python: Path, specs: list[str]) -> tuple[bool, str]:
     return proc.returncode == 0, f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
 
 
-def prepare_venv(work: Path, packages: list[tuple[str, str]]) -> list[str]:
-    """Create <work>/venv and install the packages into it; return the specs that failed."""
-    venv = work / "venv"
+def prepare_venv(work: Path, packages: list[tuple[str, str]], labelled: LabelledSet) -> list[str]:
+    """Create the set's venv and install the packages into it; return the specs that failed."""
+    venv = work / labelled.venv
     python = venv_python(venv)
-    specs = [f"{n}=={v}" for n, v in packages] + read_typing_deps() + [f"mypy=={mypy_version()}"]
+    specs = [f"{n}=={v}" for n, v in packages] + read_typing_deps(labelled) + [f"mypy=={mypy_version()}"]
     stamp = venv / ".realcode-installed"
     digest = hashlib.sha256("\n".join(specs).encode()).hexdigest()
     if python.exists() and stamp.exists() and stamp.read_text().strip() == digest:
@@ -314,7 +337,7 @@ def prepare_venv(work: Path, packages: list[tuple[str, str]]) -> list[str]:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     start = time.monotonic()
     print(f"venv: pip install {' '.join(specs)}", flush=True)
-    log_file = work / "out" / "venv-install.txt"
+    log_file = work / "out" / f"{labelled.venv}-install.txt"
     ok, log = pip_install(python, specs)
     logs = [log]
     failed: list[str] = []
@@ -380,7 +403,7 @@ def plugin_digest() -> str:
 
 
 def check_package(name: str, version: str, work: Path, timeout: float, cold: bool,
-                  digest: str) -> Result:
+                  digest: str, venv: str) -> Result:
     res = Result(name, version)
     log: list[str] = []
     try:
@@ -405,7 +428,7 @@ def check_package(name: str, version: str, work: Path, timeout: float, cold: boo
     if cache.exists() and (cold or not stamp.exists() or stamp.read_text().strip() != digest):
         shutil.rmtree(cache)  # asked for, or the plugin changed since the cache was written
     code, text, res.seconds = run_mypy(
-        [sys.executable, "-m", "mypy", "--python-executable", str(venv_python(work / "venv"))],
+        [sys.executable, "-m", "mypy", "--python-executable", str(venv_python(work / venv))],
         root, targets, str(work / "cache" / res.dist), work / "mypy.ini", timeout,
         work / "out" / f"{res.dist}.txt", MYPY_FLAGS,
     )
@@ -536,42 +559,18 @@ def print_table(results: list[Result], scores: list[Score], total: Score) -> Non
 # ----------------------------------------------------------------------------- main
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="work folder")
-    ap.add_argument("--only", action="append", metavar="NAME", default=[],
-                    help="check only this package (name or dist; repeatable)")
-    ap.add_argument("--skip-install", action="store_true", help="do not touch the venv")
-    ap.add_argument("--cold", action="store_true", help="empty mypy's cache first")
-    ap.add_argument("--timeout", type=float, default=900.0, help="seconds per package")
-    ap.add_argument("--list", action="store_true",
-                    help="print false positives, false negatives and unlabelled reports")
-    ap.add_argument("--target", type=float, default=None, metavar="PCT",
-                    help="fail when recall or precision is below PCT")
-    args = ap.parse_args(argv)
-    work: Path = Path(args.work).resolve()
+def summary(prefix: str, total: Score) -> str:
+    return (f"{prefix}: recall {pct(total.leaks_found, total.leaks)} "
+            f"({total.leaks_found}/{total.leaks}), precision {pct(total.tp, total.leak_reports)} "
+            f"({total.tp}/{total.leak_reports}), {total.manual} manual-close, "
+            f"{total.unlabelled} unlabelled, {total.internal} internal errors")
+
+
+def run_set(labelled: LabelledSet, args: argparse.Namespace, work: Path, labels: list[Label],
+            warnings: list[str], digest: str) -> tuple[Score, list[Result], list[str]] | None:
+    """Check the set's packages; its total, its results and the listing lines."""
     only: set[str] = {norm_name(n) for n in args.only}
-    listing_wanted: bool = args.list
-    target: float | None = args.target
-    timeout: float = args.timeout
-    cold: bool = args.cold
-
-    packages = read_packages(PACKAGES_FILE)
-    (work / "out").mkdir(parents=True, exist_ok=True)
-    (work / "mypy.ini").write_text(CONFIG)
-
-    warnings: list[str] = []
-    label_files = sorted(HERE.glob("labels-*.csv"))
-    labels = read_labels(label_files, warnings)
-    print(f"labels: {len(labels)} sites from {len(label_files)} files "
-          f"({', '.join(f.name for f in label_files) or 'none'})")
-
-    install_failed: list[str] = []
-    if not args.skip_install:
-        install_failed = prepare_venv(work, packages)
-    elif not venv_python(work / "venv").exists():
-        print(f"warning: --skip-install, but there is no {work / 'venv'}", file=sys.stderr)
-
+    packages = read_packages(HERE / labelled.packages)
     selected: list[tuple[str, str]] = []
     for name, version in packages:
         wheel = find_wheel(work / "wheels", name, version)
@@ -579,16 +578,20 @@ def main(argv: list[str] | None = None) -> int:
         if not only or norm_name(name) in only or dist in only:
             selected.append((name, version))
     if not selected:
-        print(f"no package matches --only {' '.join(args.only)}", file=sys.stderr)
-        return 2
+        return None
+    print(f"\n== set {labelled.name}: {labelled.title} ({len(selected)} packages)")
+    install_failed: list[str] = []
+    if not args.skip_install:
+        install_failed = prepare_venv(work, packages, labelled)
+    elif not venv_python(work / labelled.venv).exists():
+        print(f"warning: --skip-install, but there is no {work / labelled.venv}", file=sys.stderr)
 
-    digest = plugin_digest()
     results: list[Result] = []
     start = time.monotonic()
     for i, (name, version) in enumerate(selected, 1):
         print(f"[{i}/{len(selected)}] {name}=={version} ...", end=" ", flush=True)
         try:
-            r = check_package(name, version, work, timeout, cold, digest)
+            r = check_package(name, version, work, args.timeout, args.cold, digest, labelled.venv)
         except Exception as exc:  # keep going
             r = Result(name, version, dist=norm_name(name),
                        status=f"error: {type(exc).__name__}: {exc}")
@@ -597,21 +600,6 @@ def main(argv: list[str] | None = None) -> int:
               f"{r.seconds:.0f}s, internal {r.internal}, resource-internal {r.res_internal}, "
               f"reports {len(r.reports)}", flush=True)
     elapsed = time.monotonic() - start
-
-    # Labels that name no pinned package, or a file that is not there.
-    dists: dict[str, str] = {}
-    for name, version in packages:
-        wheel = find_wheel(work / "wheels", name, version)
-        dist = wheel.name.split("-")[0] if wheel else norm_name(name)
-        dists[norm_name(dist)] = dist
-    checked_dists = {norm_name(r.dist) for r in results if r.checked}
-    for lb in labels:
-        if lb.package not in dists:
-            warnings.append(f"{lb.source}: package {lb.package!r} is not the <dist> of a "
-                            f"pinned package ({', '.join(sorted(dists.values()))})")
-        elif lb.package in checked_dists and not (work / "src" / dists[lb.package]
-                                                  / lb.path).is_file():
-            warnings.append(f"{lb.source}: no file {dists[lb.package]}/{lb.path}")
 
     listing: list[str] = []
     all_reports: list[str] = []
@@ -624,36 +612,92 @@ def main(argv: list[str] | None = None) -> int:
             total.add(s)
         else:
             total.internal += s.internal
-
     print()
     print_table(results, scores, total)
-    reports_file = work / "reports.txt"
+    reports_file = work / f"reports-{labelled.name}.txt"
     reports_file.write_text(
         "# package path:line code label message  (label '-' = no label)\n"
         + "".join(line + "\n" for line in all_reports))
     print(f"\noutputs: {work / 'out'}; all reports: {reports_file}; total time {elapsed:.0f}s")
-    for w in warnings:
-        print(f"warning: {w}", file=sys.stderr)
     if install_failed:
         print(f"venv: could not install {', '.join(install_failed)}")
-    failed = [r for r in results if not r.checked]
+    failed = [f"{r.dist or r.name} ({r.status})" for r in results if not r.checked]
     if failed:
-        print("not checked (left out of the figures): "
-              + ", ".join(f"{r.dist or r.name} ({r.status})" for r in failed))
-    if listing_wanted and listing:
+        print("not checked (left out of the figures): " + ", ".join(failed))
+    if args.list and listing:
         print()
         print("\n".join(listing))
-    print(f"realcode: recall {pct(total.leaks_found, total.leaks)} "
-          f"({total.leaks_found}/{total.leaks}), precision {pct(total.tp, total.leak_reports)} "
-          f"({total.tp}/{total.leak_reports}), {total.manual} manual-close, "
-          f"{total.unlabelled} unlabelled, {total.internal} internal errors")
+    print(summary(f"realcode {labelled.name}", total))
+    return total, results, failed
 
-    code = 1 if total.internal or failed else 0
-    if target is not None:
-        for what, num, den in (("recall", total.leaks_found, total.leaks),
-                               ("precision", total.tp, total.leak_reports)):
-            if den == 0 or 100.0 * num / den < target:
-                print(f"below target: {what} {pct(num, den)} < {target:g}%")
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="work folder")
+    ap.add_argument("--set", action="append", dest="sets", metavar="NAME", default=[],
+                    choices=[s.name for s in SETS], help="check only this set (repeatable)")
+    ap.add_argument("--only", action="append", metavar="NAME", default=[],
+                    help="check only this package (name or dist; repeatable)")
+    ap.add_argument("--skip-install", action="store_true", help="do not touch the venvs")
+    ap.add_argument("--cold", action="store_true", help="empty mypy's cache first")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds per package")
+    ap.add_argument("--list", action="store_true",
+                    help="print false positives, false negatives and unlabelled reports")
+    ap.add_argument("--target", type=float, default=None, metavar="PCT",
+                    help="fail when recall or precision (of all sets together) is below PCT")
+    args = ap.parse_args(argv)
+    work: Path = Path(args.work).resolve()
+    (work / "out").mkdir(parents=True, exist_ok=True)
+    (work / "mypy.ini").write_text(CONFIG)
+
+    warnings: list[str] = []
+    label_files = sorted(HERE.glob("labels-*.csv"))
+    labels = read_labels(label_files, warnings)
+    print(f"labels: {len(labels)} sites from {len(label_files)} files")
+
+    # Labels that name no pinned package, or a file that is not there.
+    dists: dict[str, str] = {}
+    for labelled in SETS:
+        for name, version in read_packages(HERE / labelled.packages):
+            wheel = find_wheel(work / "wheels", name, version)
+            dist = wheel.name.split("-")[0] if wheel else norm_name(name)
+            dists[norm_name(dist)] = dist
+    for lb in labels:
+        if lb.package not in dists:
+            warnings.append(f"{lb.source}: package {lb.package!r} is not the <dist> of a "
+                            f"pinned package ({', '.join(sorted(dists.values()))})")
+        elif (work / "src" / dists[lb.package]).is_dir() and not (
+                work / "src" / dists[lb.package] / lb.path).is_file():
+            warnings.append(f"{lb.source}: no file {dists[lb.package]}/{lb.path}")
+
+    digest = plugin_digest()
+    grand = Score()
+    failed: list[str] = []
+    ran = 0
+    for labelled in SETS:
+        if args.sets and labelled.name not in args.sets:
+            continue
+        done = run_set(labelled, args, work, labels, warnings, digest)
+        if done is None:
+            continue
+        total, _, set_failed = done
+        grand.add(total)
+        failed += set_failed
+        ran += 1
+    if ran == 0:
+        print(f"no package matches --only {' '.join(args.only)}", file=sys.stderr)
+        return 2
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print()
+    print(summary("realcode", grand))
+
+    code = 1 if grand.internal or failed else 0
+    if args.target is not None:
+        for what, num, den in (("recall", grand.leaks_found, grand.leaks),
+                               ("precision", grand.tp, grand.leak_reports)):
+            if den == 0 or 100.0 * num / den < args.target:
+                print(f"below target: {what} {pct(num, den)} < {args.target:g}%")
                 code = 1
     return code
 
