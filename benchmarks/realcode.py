@@ -286,7 +286,9 @@ def find_targets(root: Path) -> list[str]:
                 continue
             if any(p.rglob("*.py")) or any(p.rglob("*.pyi")):
                 targets.append(p.name)
-        elif p.suffix in (".py", ".pyi") and p.stem.isidentifier():
+        elif p.suffix == ".py" and p.stem.isidentifier():
+            targets.append(p.name)  # (a stub beside it, `_black_version.pyi`, is the same module)
+        elif p.suffix == ".pyi" and p.stem.isidentifier() and not p.with_suffix(".py").exists():
             targets.append(p.name)
     return targets
 
