@@ -20,11 +20,13 @@ from mypy.nodes import (
     Block,
     CallExpr,
     DelStmt,
+    DictExpr,
     Expression,
     ExpressionStmt,
     ForStmt,
     IfStmt,
     IndexExpr,
+    ListExpr,
     MatchStmt,
     MemberExpr,
     NameExpr,
@@ -34,18 +36,27 @@ from mypy.nodes import (
     ReturnStmt,
     Statement,
     TryStmt,
+    TupleExpr,
     WhileStmt,
     WithStmt,
 )
 
 from mypy_asyncres.names import (
+    CONSUMING_METHODS,
     RELEASE_BY_ARGUMENT_METHODS,
     RELEASE_METHODS,
     STACK_METHODS,
 )
 
 
-from mypy_asyncres.site_model import Kind, is_name
+from mypy_asyncres.site_model import Kind, describe, is_name
+
+
+def is_target(expr: Expression, name: str) -> bool:
+    """`expr` is the local `name`, or the attribute `name` spells (`self.x`)."""
+    if "." in name:
+        return isinstance(expr, MemberExpr) and describe(expr) == name
+    return is_name(expr, name)
 
 
 def stack_call(expr: Expression) -> CallExpr | None:
@@ -70,8 +81,39 @@ def _is_release_of(expr: Expression, name: str) -> bool:
         return False
     method = expr.callee.name
     if method in RELEASE_METHODS:
-        return is_name(expr.callee.expr, name)
-    return method in RELEASE_BY_ARGUMENT_METHODS and bool(expr.args) and is_name(expr.args[0], name)
+        return is_target(expr.callee.expr, name)
+    return method in RELEASE_BY_ARGUMENT_METHODS and bool(expr.args) and is_target(expr.args[0], name)
+
+
+def consumes(call: CallExpr) -> bool:
+    """`proc.communicate()` without a timeout reads the pipes to their end, closes them
+    and waits for the process: nothing is left to release."""
+    return (
+        isinstance(call.callee, MemberExpr)
+        and call.callee.name in CONSUMING_METHODS
+        and not call.args
+    )
+
+
+def releases_now(stmt: Statement, name: str) -> bool:
+    """`name.close()` or `out, err = name.communicate()` as a statement of its own."""
+    value: Expression | None = None
+    if isinstance(stmt, ExpressionStmt):
+        value = stmt.expr
+    elif isinstance(stmt, AssignmentStmt):
+        value = stmt.rvalue
+    if isinstance(value, AwaitExpr):
+        value = value.expr
+    if value is None:
+        return False
+    if isinstance(stmt, ExpressionStmt) and _is_release_of(value, name):
+        return True
+    return (
+        isinstance(value, CallExpr)
+        and isinstance(value.callee, MemberExpr)
+        and consumes(value)
+        and is_target(value.callee.expr, name)
+    )
 
 
 def releases(body: list[Statement], name: str) -> bool:
@@ -108,12 +150,34 @@ def _mentions(expr: Expression, name: str) -> bool:
 
 
 def is_flag(stmt: Statement, name: str) -> bool:
-    """`owns = True`, `closed = None`: bookkeeping that runs no code and leaves `name` alone."""
-    return (
+    """Bookkeeping that cannot raise and leaves `name` alone: `owns = True`, `closed =
+    None`, an empty container (`tasks: list[Task[None]] = []`), or an attribute read of
+    the value itself (`path = tmp.name`)."""
+    if not (
         isinstance(stmt, AssignmentStmt)
         and all(isinstance(lvalue, NameExpr) and lvalue.name != name for lvalue in stmt.lvalues)
-        and isinstance(stmt.rvalue, (NameExpr, IntExpr, StrExpr, FloatExpr, BytesExpr))
-        and not is_name(stmt.rvalue, name)
+    ):
+        return False
+    value = stmt.rvalue
+    if isinstance(value, (NameExpr, IntExpr, StrExpr, FloatExpr, BytesExpr)):
+        return not is_name(value, name)
+    if isinstance(value, (ListExpr, TupleExpr, DictExpr)):
+        return not value.items
+    return isinstance(value, MemberExpr) and is_name(value.expr, name)
+
+
+def releases_before_leaving(stmt: Statement, name: str) -> bool:
+    """An `if` whose branches that leave the function release `name` first: `if bad:
+    f.close(); raise Error()`. Such a branch is no leak path; the others go on."""
+    if not isinstance(stmt, IfStmt):
+        return False
+    branches = [*stmt.body, *([stmt.else_body] if stmt.else_body is not None else [])]
+    leaving = [b for b in branches if any(ends_flow(inner, name) for inner in b.body)]
+    return bool(leaving) and all(
+        isinstance(b.body[-1], (RaiseStmt, ReturnStmt))
+        and not (isinstance(b.body[-1], ReturnStmt) and b.body[-1].expr is not None and is_name(b.body[-1].expr, name))
+        and releases(b.body[:-1], name)
+        for b in leaving
     )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
+    CallExpr,
     Decorator,
+    Expression,
     FuncDef,
     MemberExpr,
     MypyFile,
@@ -31,6 +33,7 @@ from mypy.types import (
     ProperType,
     Type,
     TypeType,
+    TypeVarType,
     get_proper_type,
 )
 
@@ -61,6 +64,9 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
         return None
     callee = outer.callee
     node = callee.node if isinstance(callee, RefExpr) else None
+    if not isinstance(node, (TypeInfo, FuncDef, Decorator, OverloadedFuncDef)) and not isinstance(callee, MemberExpr):
+        # `cls(pool)` in a classmethod, `type(self)(pool)`: the class's constructor.
+        node = _constructed_class(checker.lookup_type_or_none(callee)) or _own_class(site, callee) or node
     if isinstance(node, TypeInfo):
         init = node.get_containing_type_info("__init__")
         init_node = init.names["__init__"].node if init is not None else None
@@ -87,6 +93,41 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
             method = defining.names[callee.name].node if defining is not None else None
             if defining is not None and method is not None:
                 return f"{defining.fullname}.{callee.name}", method, defining, True
+    return None
+
+
+def _constructed_class(typ: Type | None) -> TypeInfo | None:
+    """The class a call of a value of this type constructs: `type[Db]`, `type[Self]`."""
+    proper = get_proper_type(typ) if typ is not None else None
+    if isinstance(proper, FunctionLike) and proper.is_type_obj():
+        return proper.type_object()
+    if isinstance(proper, TypeType):
+        item = get_proper_type(proper.item)
+        if isinstance(item, TypeVarType):
+            item = get_proper_type(item.upper_bound)
+        if isinstance(item, Instance):
+            return item.type
+    return None
+
+
+def _own_class(site: Site, callee: Expression) -> TypeInfo | None:
+    """`cls` of the classmethod the call sits in, or `type(self)`, before mypy has
+    checked that statement."""
+    function = site.function.node if site.function is not None else None
+    if not isinstance(function, FuncDef) or not function.info or not function.arguments:
+        return None
+    first = function.arguments[0].variable
+    if isinstance(callee, NameExpr) and function.is_class and callee.node is first:
+        return function.info
+    if (
+        isinstance(callee, CallExpr)
+        and isinstance(callee.callee, NameExpr)
+        and callee.callee.fullname == "builtins.type"
+        and len(callee.args) == 1
+        and isinstance(callee.args[0], NameExpr)
+        and callee.args[0].node is first
+    ):
+        return function.info
     return None
 
 

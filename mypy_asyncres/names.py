@@ -45,6 +45,9 @@ STACK_METHODS: Final = frozenset(
 RELEASE_METHODS: Final = frozenset(
     {"close", "aclose", "__exit__", "__aexit__", "shutdown", "cleanup", "terminate", "kill", "disconnect", "dispose"}
 )
+# Calls that use a resource up and release it: `proc.communicate()` (without a timeout)
+# reads the pipes to their end, closes them and waits.
+CONSUMING_METHODS: Final = frozenset({"communicate"})
 # ... or that give it back to where it came from: `await pool.release(conn)`.
 RELEASE_BY_ARGUMENT_METHODS: Final = frozenset({"release"})
 # The release methods of an owner class, where it releases the resources it keeps in its
@@ -53,6 +56,10 @@ CLASS_RELEASE_METHODS: Final = frozenset(
     {"close", "aclose", "__exit__", "__aexit__", "shutdown", "stop", "disconnect", "dispose", "cleanup", "server_close"}
 )
 
+# `await asyncio.wait_for(connect(dsn), 5)` gives what the awaited argument gives.
+AWAIT_PASS_THROUGH: Final = frozenset(
+    {"asyncio.wait_for", "asyncio.tasks.wait_for", "asyncio.shield", "asyncio.tasks.shield"}
+)
 # Callees that take ownership of a resource passed to them (and release it on their exit).
 OWNING_CALLEES: Final = frozenset({"contextlib.closing", "contextlib.aclosing"})
 # A context manager used as `@decorator` is entered around each call of the function.

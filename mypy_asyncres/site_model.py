@@ -28,6 +28,7 @@ class Kind(enum.Enum):
     BOUND_THEN_FINALLY = "bound, then released in a finally"
     BOUND_THEN_CALLBACK = "bound, then its release handed to an exit stack"
     BOUND_THEN_PASSED = "bound, then passed as an argument"
+    BOUND_THEN_RELEASED = "bound, then released before anything can raise"
     STORED = "stored in an attribute or item"
     DISCARDED = "discarded"
     PASSED = "passed as an argument"

@@ -67,6 +67,8 @@ from mypy.nodes import (
 )
 
 from mypy_asyncres.names import (
+    AWAIT_PASS_THROUGH,
+    CONSUMING_METHODS,
     CONTEXTMANAGER_DECORATORS,
     ENTER_METHODS,
     MUST_ENTER,
@@ -82,6 +84,8 @@ from mypy_asyncres.flows import (
     is_flag,
     next_use,
     releases,
+    releases_before_leaving,
+    releases_now,
     statements_after,
 )
 from mypy_asyncres.site_model import CallSite, Function, Kind, Site, describe
@@ -147,13 +151,17 @@ class Collector:
         is remembered: the first such call decides if nothing else does. Entering it, or
         releasing it in a `finally`, counts only right after the binding.
         """
-        for final in self.finallies:
-            if releases(final.body, name):
-                return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
+        if self.released_in_finally(name):
+            return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
         passed: Site | None = None
         first = True
         for stmt in statements_after(self.levels):
             if is_flag(stmt, name):
+                continue
+            if first and releases_now(stmt, name):
+                return Site(Kind.BOUND_THEN_RELEASED, name, self.function)
+            if releases_before_leaving(stmt, name):
+                first = False
                 continue
             if isinstance(stmt, TryStmt) and guards(stmt, name):
                 # `try: ... except BaseException: s.close(); raise`: released on errors;
@@ -165,6 +173,8 @@ class Collector:
                 first = False
                 continue
             kind, target, call, argument = next_use(name, stmt)
+            if kind is Kind.BOUND_THEN_PASSED and call is not None and self.collected_for_finally(call):
+                return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
             if kind is Kind.BOUND_THEN_PASSED:
                 site = Site(kind, name, self.function, outer=call, argument=argument)
                 if isinstance(stmt, ReturnStmt):
@@ -178,6 +188,21 @@ class Collector:
                 return passed or Site(Kind.BOUND, name, self.function)
             first = False
         return passed or Site(Kind.BOUND, name, self.function)
+
+    def released_in_finally(self, name: str) -> bool:
+        """Whether the `finally` of a `try` around the walk releases `name` (also
+        `self.x`)."""
+        return any(releases(final.body, name) for final in self.finallies)
+
+    def collected_for_finally(self, call: CallExpr) -> bool:
+        """`files.append(...)` into a list that the `finally` around it releases."""
+        callee = call.callee
+        return (
+            isinstance(callee, MemberExpr)
+            and callee.name in COLLECTION_ADDERS
+            and isinstance(callee.expr, NameExpr)
+            and self.released_in_finally(callee.expr.name)
+        )
 
     def statement(self, s: Statement, following: Statement | None) -> None:
         if isinstance(s, ExpressionStmt):
@@ -286,7 +311,15 @@ class Collector:
         if isinstance(target, NameExpr):
             return self.after_binding(target.name)
         if isinstance(target, (MemberExpr, IndexExpr)):
-            return Site(Kind.STORED, describe(target), self.function, target=target)
+            text = describe(target)
+            if isinstance(target, MemberExpr) and (
+                self.released_in_finally(text)
+                or (isinstance(following, TryStmt) and following.finally_body is not None
+                    and releases(following.finally_body.body, text))
+            ):
+                # `self.proc = Popen(...)`, then `try: ... finally: self.proc.kill()`.
+                return Site(Kind.BOUND_THEN_FINALLY, text, self.function)
+            return Site(Kind.STORED, text, self.function, target=target)
         return self.site(Kind.BOUND, describe(target))
 
     def function_body(self, func: FuncItem, decorators: list[Expression]) -> None:
@@ -398,7 +431,10 @@ class Collector:
         self.calls[id(e)] = CallSite(e, site, awaited)
         callee = e.callee
         if isinstance(callee, MemberExpr):
-            self.expr(callee.expr, self.site(Kind.CHAINED, callee.name))
+            method = callee.name
+            if method in CONSUMING_METHODS and e.args:
+                method = f"{method}(...)"  # `communicate(timeout=5)` may leave it running
+            self.expr(callee.expr, self.site(Kind.CHAINED, method))
         else:
             self.expr(callee, self.site(Kind.CHAINED))
         into_stack = isinstance(callee, MemberExpr) and callee.name in STACK_METHODS
@@ -411,6 +447,13 @@ class Collector:
                 return
         callee_text = describe(callee)
         callee_name = callee.fullname if isinstance(callee, RefExpr) else ""
+        if awaited is not None and callee_name in AWAIT_PASS_THROUGH and e.args and isinstance(e.args[0], CallExpr):
+            # `await asyncio.wait_for(connect(dsn), 5)` gives what `connect(dsn)` gives:
+            # judged where the awaited value goes.
+            self.call(e.args[0], self.site(Kind.AWAITED), awaited)
+            for arg in e.args[1:]:
+                self.expr(arg, self.site(Kind.PASSED))
+            return
         for i, (arg, arg_name) in enumerate(zip(e.args, e.arg_names)):
             if isinstance(arg, _LEAVES):
                 continue

@@ -21,7 +21,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres import errors
-from mypy_asyncres.names import CONTEXT_DECORATORS, ENTER_METHODS, OWNING_CALLEES
+from mypy_asyncres.names import CONSUMING_METHODS, CONTEXT_DECORATORS, ENTER_METHODS, OWNING_CALLEES, RELEASE_METHODS
 from mypy_asyncres.daemon import record_owner_dependencies
 from mypy_asyncres.fingerprint import records_dependencies
 from mypy_asyncres.handoff import passed_where_unknown, takes_ownership
@@ -34,6 +34,9 @@ from mypy_asyncres.sites import Function, Kind, Site, describe
 # Sites where the resource is entered or its ownership is taken by checked code.
 _ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
 _RETURNED = frozenset({Kind.RETURNED, Kind.BOUND_THEN_RETURNED})
+# Sites that need nothing more: the await expression has its own site; released before
+# anything can raise; never meant to run.
+_QUIET = frozenset({Kind.AWAITED, Kind.BOUND_THEN_RELEASED, Kind.TYPE_CHECK})
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,9 @@ def _hands_ownership_out(function: Function | None, types: ResourceTypes) -> boo
     """
     if function is None:
         return False
-    if function.is_lambda or function.is_marked:
-        # A lambda's caller is not known to the checker; a marked factory's callers are checked.
+    if function.is_lambda or function.is_marked or function.name == "__await__":
+        # A lambda's caller is not known to the checker; a marked factory's callers are
+        # checked, and so is the `await` that a generator `__await__` returns to.
         return True
     declared = _declared_return(function)
     if declared is None:
@@ -187,7 +191,7 @@ def _judge_close_only(
     """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
     `try` right after it is the one correct place to release it."""
     kind = site.kind
-    if kind in _ENTERED or kind in _RETURNED or kind in (Kind.AWAITED, Kind.BOUND_THEN_FINALLY):
+    if kind in _ENTERED or kind in _RETURNED or kind in (Kind.AWAITED, Kind.BOUND_THEN_FINALLY, Kind.BOUND_THEN_RELEASED):
         # Entering it is mypy's own error; returned, it is the caller's, which cannot
         # declare it as a resource: quiet.
         return None
@@ -219,8 +223,10 @@ def judge(
         if released_by_exit:
             return None
         return Finding(errors.RESOURCE_NEEDS_CLOSING, errors.needs_closing(name, statement))
-    if kind is Kind.AWAITED or kind is Kind.TYPE_CHECK or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
+    if kind in _QUIET or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
         return None
+    if kind is Kind.CHAINED and (site.detail in RELEASE_METHODS or site.detail in CONSUMING_METHODS):
+        return None  # `open(p, "a").close()`, `Popen(...).communicate()`: released at once
     if kind is Kind.DECORATOR and _is_context_decorator(resource):
         return None  # `@timer()`: a ContextDecorator enters itself around every call
     if function is not None and function.is_enter_method:
