@@ -56,6 +56,9 @@ class Entry:
     # Keywords that, passed as `False`, keep the ownership with the caller
     # (`ClientSession(connector=c, connector_owner=False)`).
     owns_unless: tuple[str, ...] = ()
+    # Keywords one of which must be passed as `True` for a call to produce the resource
+    # (`client.send(request, stream=True)`); empty: every call does.
+    only_with: tuple[str, ...] = ()
 
     @property
     def roots(self) -> set[str]:
@@ -79,6 +82,7 @@ def parse_entries(raw: bytes, source: str) -> list[Entry]:
                 item.get("defined_in", ""),
                 tuple(item.get("owns", ())),
                 tuple(item.get("owns_unless", ())),
+                tuple(item.get("only_with", ())),
             )
         )
     return entries
@@ -185,6 +189,7 @@ class Catalogue:
         # Defining names of callables and classes with owning parameters.
         self._owning: dict[str, frozenset[str]] = {}
         self._owning_unless: dict[str, tuple[str, ...]] = {}
+        self._only_with: dict[str, tuple[str, ...]] = {}
         # Defining names of entries whose `__exit__` does not release them.
         self._not_released_by_exit: set[str] = set()
         self.may_not_release = any(not entry.enter_releases for entry in entries)
@@ -227,6 +232,8 @@ class Catalogue:
             if entry.owns:
                 self._owning[fullname] = frozenset(entry.owns)
                 self._owning_unless[fullname] = entry.owns_unless
+            if entry.only_with:
+                self._only_with[fullname] = entry.only_with
             if entry.kind != "owner":
                 (self.classes if kind == "class" else self.callables).add(fullname)
             if not entry.enter_releases:
@@ -277,6 +284,10 @@ class Catalogue:
         """Keywords of an owning callee that, passed as `False`, keep ownership with the caller."""
         return self._owning_unless.get(fullname, ())
 
+    def required_keywords(self, fullname: str) -> tuple[str, ...]:
+        """Keywords one of which a call must pass as `True` to produce the resource."""
+        return self._only_with.get(fullname, ())
+
     def released_by_exit(self, fullname: str) -> bool:
         """False for entries whose exit does not release them (`sqlite3.connect`)."""
         if not self.may_not_release:
@@ -326,6 +337,8 @@ def markdown_table(entries: Iterable[Entry]) -> str:
             owned = ", ".join(f"`{p}`" for p in entry.owns if not p.startswith("#"))
             unless = "".join(f" (unless `{k}=False`)" for k in entry.owns_unless)
             notes.append(f"owns what is passed as {owned}{unless}")
+        if entry.only_with:
+            notes.append("only with " + " or ".join(f"`{k}=True`" for k in entry.only_with))
         if not entry.enter_releases:
             notes.append("exit does not release: enter through `contextlib.closing` (`resource-needs-closing`)")
         rows.append(f"| {entry.library} | `{entry.name}` | {entry.kind} | {'; '.join(notes)} |")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mypy.maptype import map_instance_to_supertype
+from mypy.typevars import fill_typevars
 from mypy.subtypes import find_member
 from mypy.nodes import (
     Decorator,
@@ -23,6 +24,7 @@ from mypy.types import (
     Instance,
     NoneType,
     Overloaded,
+    ProperType,
     TupleType,
     Type,
     TypeVarType,
@@ -265,12 +267,32 @@ def _is_classmethod(node: SymbolNode) -> bool:
     return False
 
 
+def _is_class_or_static(node: SymbolNode) -> bool:
+    """Not called on an instance: `@classmethod`, `@staticmethod` (never fluent)."""
+    func = node.func if isinstance(node, Decorator) else node
+    return _is_classmethod(node) or (isinstance(func, (FuncDef, OverloadedFuncDef)) and func.is_static)
+
+
+def _unwrap_coroutine(ret: ProperType) -> ProperType:
+    """`async def f() -> R` is declared as `Coroutine[Any, Any, R]`: R."""
+    if isinstance(ret, Instance) and ret.type.fullname == COROUTINE and len(ret.args) == 3:
+        return get_proper_type(ret.args[2])
+    return ret
+
+
 def _returns_own_kind(ret: Type, owner: TypeInfo) -> bool:
     """`-> Conn` (or `async def ... -> Conn`) on Conn itself or a subclass of the returned type."""
     proper = get_proper_type(ret)
     if isinstance(proper, Instance) and proper.type.fullname == COROUTINE:
         proper = get_proper_type(proper.args[-1])
     return isinstance(proper, Instance) and owner.has_base(proper.type.fullname)
+
+
+def _awaits_resource(info: TypeInfo, types: ResourceTypes) -> bool:
+    """`await Connecting()`, whose `__await__` returns a resource: the awaiting caller
+    receives it."""
+    result = await_result(fill_typevars(info))
+    return result is not None and types.resource_in(result) is not None
 
 
 def _is_overloaded(node: SymbolNode) -> bool:
@@ -312,7 +334,9 @@ def classify_callee(
     if type(node) is FuncDef and _returns_plain(node):
         return Producer(fullname, True) if types.catalogue.is_callable(fullname) else None
     if isinstance(node, TypeInfo):
-        return Producer(fullname, False, _is_overloaded(node)) if types.is_resource_class(node) else None
+        if types.is_resource_class(node) or (node.get("__await__") is not None and _awaits_resource(node, types)):
+            return Producer(fullname, False, _is_overloaded(node))
+        return None
     if isinstance(node, Var) and not isinstance(get_proper_type(node.type), FunctionLike):
         return None  # a variable called through its type (`__call__`): mypy asks by method
     if not isinstance(node, (Decorator, FuncDef, OverloadedFuncDef, Var)):
@@ -322,8 +346,8 @@ def classify_callee(
     if isinstance(owner, TypeInfo) and borrows(owner, fullname.rpartition(".")[2]):
         return None  # `def session(self) -> ClientSession: return self._session` lends it
     for sig in _signatures(node):
-        ret = get_proper_type(sig.ret_type)
-        if isinstance(owner, TypeInfo) and not _is_classmethod(node) and _returns_own_kind(ret, owner):
+        ret = _unwrap_coroutine(get_proper_type(sig.ret_type))
+        if isinstance(owner, TypeInfo) and not _is_class_or_static(node) and _returns_own_kind(ret, owner):
             # `conn.configured() -> Conn` on Conn itself: a fluent method hands back
             # the receiver (or its like), which its creator already owns.
             continue

@@ -297,7 +297,7 @@ class CallChecker:
             if producer.always:
                 return Produced(result, enterable=_is_context_manager(result))
         if producer.always:
-            return Produced(ret)
+            return Produced(ret, enterable=_is_context_manager(ret))
         return None
 
     def _found(self, resource: Instance) -> Produced:
@@ -316,6 +316,9 @@ class CallChecker:
         entry = self.sites.lookup(checker.tree, call)
         if entry is None:
             return
+        required = self.types.catalogue.required_keywords(producer.fullname)
+        if required and not _passes_true(call, required):
+            return  # `client.send(request)` without `stream=True` reads the response
         awaited = entry.awaited is not None
         produced = self.produced(producer, ret, awaited)
         if produced is None:
@@ -392,6 +395,13 @@ def report(
     finally:
         errors._watchers = watchers
     return True
+
+
+def _passes_true(call: CallExpr, keywords: tuple[str, ...]) -> bool:
+    return any(
+        name in keywords and isinstance(value, NameExpr) and value.fullname == "builtins.True"
+        for name, value in zip(call.arg_names, call.args)
+    )
 
 
 def _is_context_manager(typ: Type) -> bool:
