@@ -19,6 +19,7 @@ from mypy.nodes import (
     AwaitExpr,
     Block,
     CallExpr,
+    ComparisonExpr,
     DelStmt,
     DictExpr,
     Expression,
@@ -37,6 +38,7 @@ from mypy.nodes import (
     Statement,
     TryStmt,
     TupleExpr,
+    UnaryExpr,
     WhileStmt,
     WithStmt,
 )
@@ -82,7 +84,10 @@ def _is_release_of(expr: Expression, name: str) -> bool:
     method = expr.callee.name
     if method in RELEASE_METHODS:
         return is_target(expr.callee.expr, name)
-    return method in RELEASE_BY_ARGUMENT_METHODS and bool(expr.args) and is_target(expr.args[0], name)
+    if method in RELEASE_BY_ARGUMENT_METHODS:
+        # `pool.release(conn)` gives it back; `resp.release()` (aiohttp) releases itself.
+        return is_target(expr.args[0], name) if expr.args else is_target(expr.callee.expr, name)
+    return False
 
 
 def consumes(call: CallExpr) -> bool:
@@ -93,6 +98,51 @@ def consumes(call: CallExpr) -> bool:
         and call.callee.name in CONSUMING_METHODS
         and not call.args
     )
+
+
+def rebinds_only_when_unset(stmt: Statement, name: str) -> bool:
+    """`if sock is None: sock = bind(...)`: the branch that rebinds `name` runs only
+    when it holds nothing, so the value bound before is not lost there."""
+    if not (isinstance(stmt, IfStmt) and len(stmt.expr) == 1 and stmt.else_body is None):
+        return False
+    cond = stmt.expr[0]
+    unset = (
+        isinstance(cond, ComparisonExpr)
+        and cond.operators == ["is"]
+        and is_name(cond.operands[0], name)
+        and is_name(cond.operands[1], "None")
+    ) or (isinstance(cond, UnaryExpr) and cond.op == "not" and is_name(cond.expr, name))
+    if not unset:
+        return False
+    body = stmt.body[0].body
+    return not any(isinstance(s, (ReturnStmt, RaiseStmt)) for b in body for s in nested_statements(b))
+
+
+def waits_without_pipes(stmt: Statement, name: str, value: Expression | None) -> bool:
+    """`proc = Popen(cmd)` then `proc.wait()`: without pipes, waiting is all there is to
+    release."""
+    if isinstance(value, AwaitExpr):
+        value = value.expr
+    if not isinstance(value, CallExpr) or any(_is_pipe(arg) for arg in value.args):
+        return False
+    expr = stmt.expr if isinstance(stmt, ExpressionStmt) else stmt.rvalue if isinstance(stmt, AssignmentStmt) else None
+    if isinstance(expr, AwaitExpr):
+        expr = expr.expr
+    return (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, MemberExpr)
+        and expr.callee.name == "wait"
+        and is_name(expr.callee.expr, name)
+    )
+
+
+def chained_wait_without_pipes(call: CallExpr, method: str) -> bool:
+    """`Popen(cmd).wait()`."""
+    return method == "wait" and not any(_is_pipe(arg) for arg in call.args)
+
+
+def _is_pipe(arg: Expression) -> bool:
+    return isinstance(arg, (MemberExpr, NameExpr)) and arg.name == "PIPE"
 
 
 def releases_now(stmt: Statement, name: str) -> bool:
@@ -279,6 +329,10 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
     (kind, attribute stored in, call passed to, argument)."""
     if isinstance(stmt, WithStmt) and any(is_name(e, name) for e in stmt.expr):
         return Kind.BOUND_THEN_WITH, None, None, ""
+    if isinstance(stmt, TryStmt) and stmt.body.body:
+        first = stmt.body.body[0]
+        if isinstance(first, WithStmt) and any(is_name(e, name) for e in first.expr):
+            return Kind.BOUND_THEN_WITH, None, None, ""  # `try: with out, src: ...`
     if isinstance(stmt, ReturnStmt):
         if is_name(stmt.expr, name):
             return Kind.BOUND_THEN_RETURNED, None, None, ""

@@ -40,7 +40,8 @@ from mypy.types import (
 from mypy_asyncres.daemon import record_owner_dependencies
 from mypy_asyncres.fingerprint import records_dependencies
 from mypy_asyncres.marking import owning_parameters
-from mypy_asyncres.ownership import inferred_owning
+from mypy_asyncres.forwarding import Forward, forwards_of
+from mypy_asyncres.ownership import inferred_owning, method_forwards
 from mypy_asyncres.resources import ResourceTypes
 from mypy_asyncres.sites import Site
 
@@ -68,11 +69,7 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
         # `cls(pool)` in a classmethod, `type(self)(pool)`: the class's constructor.
         node = _constructed_class(checker.lookup_type_or_none(callee)) or _own_class(site, callee) or node
     if isinstance(node, TypeInfo):
-        init = node.get_containing_type_info("__init__")
-        init_node = init.names["__init__"].node if init is not None else None
-        if init is None or init_node is None:
-            return None
-        return node.fullname, init_node, init, True
+        return _constructor(node)
     if isinstance(node, (FuncDef, Decorator, OverloadedFuncDef)):
         func = node.func if isinstance(node, Decorator) else node
         if func.info:
@@ -136,30 +133,131 @@ def takes_ownership(site: Site, checker: TypeChecker, types: ResourceTypes) -> b
     found = _callee(site, checker)
     if found is None:
         return False
-    fullname, node, owner, is_method = found
-    owning = types.catalogue.owning_parameters(fullname) | owning_parameters(node, owner)
+    outer = site.outer
+    assert outer is not None
+    kept = frozenset(
+        name for name, value in zip(outer.arg_names, outer.args)
+        if name is not None and isinstance(value, NameExpr) and value.fullname == "builtins.False"
+    )
+    return _owns_argument(found, site.argument, kept, checker, types, depth=0)
+
+
+# How many forwarding factories deep a hand-off is followed.
+_MAX_FORWARDING = 3
+
+
+def _owns_argument(
+    callee: tuple[str, SymbolNode, TypeInfo | MypyFile | None, bool],
+    argument: str,
+    kept: frozenset[str],
+    checker: TypeChecker,
+    types: ResourceTypes,
+    depth: int,
+) -> bool:
+    """Whether the callee owns what it is given as `argument` ("name" or "#i"); kept:
+    the keywords the call passes as `False` (`connector_owner=False`)."""
+    fullname, node, owner, is_method = callee
+    if kept & set(types.catalogue.ownership_kept_by(fullname)):
+        return False  # `connector_owner=False`: the caller keeps it
+    parameter = argument
+    if argument.startswith("#"):
+        names = _arg_names(node, drop_self=is_method)
+        position = int(argument[1:])
+        parameter = (names[position] or "") if position < len(names) else ""
+    owning = _catalogued_owning(fullname, node, owner, types) | owning_parameters(node, owner)
     if isinstance(owner, TypeInfo):
         owning |= inferred_owning(owner, node.name)  # a class's constructor: its `__init__`
         if records_dependencies(checker.options):
             record_owner_dependencies(checker, owner)
-    if not owning:
-        return False
-    outer = site.outer
-    assert outer is not None
-    for keyword in types.catalogue.ownership_kept_by(fullname):
-        if any(
-            name == keyword and isinstance(value, NameExpr) and value.fullname == "builtins.False"
-            for name, value in zip(outer.arg_names, outer.args)
-        ):
-            return False  # `connector_owner=False`: the caller keeps it
-    argument = site.argument
-    if argument in owning:
+    if argument in owning or parameter in owning:
         return True
-    if argument.startswith("#"):
-        names = _arg_names(node, drop_self=is_method)
-        position = int(argument[1:])
-        return position < len(names) and names[position] in owning
+    if depth >= _MAX_FORWARDING or not parameter:
+        return False
+    for forwarded, target_text, target_argument, target_kept in _forwards(node, owner, checker):
+        if forwarded != parameter:
+            continue
+        target = _resolve(target_text, owner, checker)
+        if target is not None and _owns_argument(
+            target, target_argument, frozenset(target_kept), checker, types, depth + 1
+        ):
+            return True
     return False
+
+
+def _catalogued_owning(
+    fullname: str, node: SymbolNode, owner: TypeInfo | MypyFile | None, types: ResourceTypes
+) -> frozenset[str]:
+    """The catalogue's owning parameters of the callee, or of what it overrides: a
+    subclass's constructor (`class Session(ClientSession)`), an event loop's
+    `create_server` (uvloop's `Loop` overrides `AbstractEventLoop`'s)."""
+    found = types.catalogue.owning_parameters(fullname)
+    if found or not isinstance(owner, TypeInfo):
+        return found
+    # A class stands for its `__init__`, which `owner` (or a base) defines.
+    member = "" if node.name == "__init__" else fullname.rpartition(".")[2]
+    for base in owner.mro:
+        found = types.catalogue.owning_parameters(f"{base.fullname}.{member}" if member else base.fullname)
+        if found:
+            return found
+    return frozenset()
+
+
+def _forwards(node: SymbolNode, owner: TypeInfo | MypyFile | None, checker: TypeChecker) -> list[Forward]:
+    """What a factory forwards of its parameters to the calls it returns (forwarding.py)."""
+    if isinstance(node, OverloadedFuncDef):
+        return []
+    func = node.func if isinstance(node, Decorator) else node
+    if not isinstance(func, FuncDef):
+        return []
+    if isinstance(owner, TypeInfo):
+        return method_forwards(owner, func.name)
+    if owner is checker.tree and func.body.body:
+        return forwards_of(func)
+    return []
+
+
+def _resolve(
+    text: str, owner: TypeInfo | MypyFile | None, checker: TypeChecker
+) -> tuple[str, SymbolNode, TypeInfo | MypyFile | None, bool] | None:
+    """The callee a factory's body names (`aiohttp.ClientSession`, `ClientSession`,
+    `cls`), looked up in the factory's module."""
+    if isinstance(owner, TypeInfo) and text == "cls":
+        return _constructor(owner)
+    head, _, member = text.partition(".")
+    if isinstance(owner, TypeInfo) and head in ("cls", "self") and member and "." not in member:
+        # `cls.make(connector)`, `self._open(connector)`: another method of the class.
+        defining = owner.get_containing_type_info(member)
+        method = defining.names[member].node if defining is not None else None
+        if defining is None or method is None:
+            return None
+        return f"{defining.fullname}.{member}", method, defining, True
+    module_name = owner.module_name if isinstance(owner, TypeInfo) else owner.fullname if owner else ""
+    module = checker.modules.get(module_name)
+    if module is None:
+        return None
+    first, *rest = text.split(".")
+    sym = module.names.get(first)
+    node = sym.node if sym is not None else None
+    for part in rest:
+        inner = node.names.get(part) if isinstance(node, (MypyFile, TypeInfo)) else None
+        node = inner.node if inner is not None else None
+    if isinstance(node, TypeInfo):
+        return _constructor(node)
+    if isinstance(node, (FuncDef, Decorator, OverloadedFuncDef)):
+        func = node.func if isinstance(node, Decorator) else node
+        if func.info:
+            return node.fullname, node, func.info, True
+        return node.fullname, node, checker.modules.get(node.fullname.rpartition(".")[0]), False
+    return None
+
+
+def _constructor(info: TypeInfo) -> tuple[str, SymbolNode, TypeInfo, bool] | None:
+    """A class stands for its `__init__`."""
+    init = info.get_containing_type_info("__init__")
+    init_node = init.names["__init__"].node if init is not None else None
+    if init is None or init_node is None:
+        return None
+    return info.fullname, init_node, init, True
 
 
 def _parameter_type(callee: Type, argument: str) -> Type | None:
@@ -211,3 +309,4 @@ def passed_where_unknown(site: Site, checker: TypeChecker) -> bool:
         return True
     parameter = _parameter_type(callee, site.argument)
     return parameter is not None and isinstance(get_proper_type(parameter), AnyType)
+

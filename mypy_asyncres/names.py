@@ -48,13 +48,38 @@ RELEASE_METHODS: Final = frozenset(
 # Calls that use a resource up and release it: `proc.communicate()` (without a timeout)
 # reads the pipes to their end, closes them and waits.
 CONSUMING_METHODS: Final = frozenset({"communicate"})
+# The walker's name for `Popen(cmd).wait()` without pipes: waiting releases it all.
+WAITED_WITHOUT_PIPES: Final = "wait (no pipes)"
 # ... or that give it back to where it came from: `await pool.release(conn)`.
 RELEASE_BY_ARGUMENT_METHODS: Final = frozenset({"release"})
 # The release methods of an owner class, where it releases the resources it keeps in its
 # attributes (more are configured with `release_methods`).
 CLASS_RELEASE_METHODS: Final = frozenset(
-    {"close", "aclose", "__exit__", "__aexit__", "shutdown", "stop", "disconnect", "dispose", "cleanup", "server_close"}
+    {
+        "close",
+        "aclose",
+        "__exit__",
+        "__aexit__",
+        "shutdown",
+        "stop",
+        "disconnect",
+        "dispose",
+        "cleanup",
+        "server_close",
+        "release",
+        "on_stop",
+        "on_shutdown",
+        "on_close",
+        "teardown",
+        "wait_closed",
+    }
 )
+# ... and any method named `close_<what>` / `aclose_<what>` (`close_connections`).
+CLASS_RELEASE_PREFIXES: Final = ("close_", "aclose_")
+
+
+def is_class_release_method(name: str, names: frozenset[str]) -> bool:
+    return name in names or name.startswith(CLASS_RELEASE_PREFIXES)
 
 # `await asyncio.wait_for(connect(dsn), 5)` gives what the awaited argument gives.
 AWAIT_PASS_THROUGH: Final = frozenset(

@@ -37,6 +37,7 @@ from mypy.nodes import (
     OverloadedFuncDef,
     ReturnStmt,
     Statement,
+    StrExpr,
     TypeInfo,
 )
 from mypy.plugin import ClassDefContext
@@ -45,12 +46,21 @@ from mypy.types import LiteralType
 from mypy.server.subexpr import get_subexpressions
 
 from mypy_asyncres.fingerprint import records_dependencies
-from mypy_asyncres.names import FACTS_ATTRIBUTE, METADATA_KEY, RELEASE_BY_ARGUMENT_METHODS, RELEASE_METHODS
+from mypy_asyncres.names import (
+    FACTS_ATTRIBUTE,
+    METADATA_KEY,
+    RELEASE_BY_ARGUMENT_METHODS,
+    RELEASE_METHODS,
+    is_class_release_method,
+)
 from mypy_asyncres.flows import nested_statements
+from mypy_asyncres.forwarding import Forward, forwards_of
 
 RELEASES: str = "releases"
 BORROWS: str = "borrows"
 OWNS_INFERRED: str = "owns_inferred"
+FORWARDS: str = "forwards"
+_FACT_KEYS = (RELEASES, BORROWS, OWNS_INFERRED, FORWARDS)
 
 
 def _decorator_names(dec: Decorator) -> set[str]:
@@ -96,12 +106,32 @@ def _statements(body: list[Statement]) -> Iterator[Statement]:
 
 
 def _self_attribute(expr: Expression, self_name: str) -> str | None:
-    """`self.attr` (or `self.attr[...]`) -> attr."""
+    """`self.attr` (or `self.attr[...]`, `getattr(self, "attr", None)`) -> attr."""
     if isinstance(expr, IndexExpr):
         expr = expr.base
     if isinstance(expr, MemberExpr) and isinstance(expr.expr, NameExpr) and expr.expr.name == self_name:
         return expr.name
+    if (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, NameExpr)
+        and expr.callee.name == "getattr"
+        and len(expr.args) >= 2
+        and isinstance(expr.args[0], NameExpr)
+        and expr.args[0].name == self_name
+        and isinstance(expr.args[1], StrExpr)
+    ):
+        return expr.args[1].value
     return None
+
+
+# Attributes whose test decides whether the object owns what it holds (`if
+# self._owns_session:`, `if self._close_connector:`), not a setting of what it does.
+_OWNERSHIP_FLAG_WORDS = ("own", "close", "extern", "manage", "auto", "creat", "borrow", "shared")
+
+
+def _is_ownership_flag(attribute: str) -> bool:
+    lowered = attribute.lower()
+    return any(word in lowered for word in _OWNERSHIP_FLAG_WORDS)
 
 
 def _attributes_in(expr: Expression, self_name: str) -> set[str]:
@@ -170,8 +200,9 @@ class _MethodFacts:
                 continue
             if method in RELEASE_METHODS:
                 released = receiver
-            elif method in RELEASE_BY_ARGUMENT_METHODS and expr.args:
-                released = expr.args[0]  # `self._pool.release(self._conn)`
+            elif method in RELEASE_BY_ARGUMENT_METHODS:
+                # `self._pool.release(self._conn)`; `self._resp.release()` (aiohttp)
+                released = expr.args[0] if expr.args else receiver
             else:
                 continue
             if isinstance(released, AwaitExpr):
@@ -180,10 +211,14 @@ class _MethodFacts:
             attrs = {attr} if attr is not None else set()
             if attr is None and isinstance(released, NameExpr):
                 attrs = aliases.get(released.name, set())
-            self.released |= attrs
-            # Under `if self._owns:` it depends on a flag; `if self._session:` is a null check.
-            if not conditions.get(id(expr), set()) - attrs:
+            # Under `if self._owns:` it depends on a flag; `if self._session:` is a null
+            # check; under a setting (`if self.filename != ":memory:"`) it is not released
+            # on every path.
+            other_conditions = conditions.get(id(expr), set()) - attrs
+            if not other_conditions:
                 self.always_released |= attrs
+            if all(_is_ownership_flag(condition) for condition in other_conditions):
+                self.released |= attrs
 
 
 def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
@@ -227,10 +262,46 @@ def _stored_parameters(
     return owns
 
 
+def _field_aliases(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
+    """Properties that return a field: property name -> the field."""
+    found = {}
+    for name, (method, self_name, is_property) in methods.items():
+        body = method.body.body
+        if is_property and self_name is not None and body and isinstance(body[-1], ReturnStmt):
+            value = body[-1].expr
+            attr = _self_attribute(value, self_name) if value is not None else None
+            if attr is not None and attr != name:
+                found[name] = attr
+    return found
+
+
+def _stored_closers(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
+    """Fields that keep a bound release method of another field: `self._closer =
+    self.fp.close` -> {"_closer": "fp"}."""
+    found = {}
+    for method, self_name, _ in methods.values():
+        if self_name is None:
+            continue
+        for stmt in _statements(method.body.body):
+            if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, MemberExpr)):
+                continue
+            if stmt.rvalue.name not in RELEASE_METHODS:
+                continue
+            target = _self_attribute(stmt.rvalue.expr, self_name)
+            if target is None:
+                continue
+            for lvalue in stmt.lvalues:
+                holder = _self_attribute(lvalue, self_name)
+                if holder is not None:
+                    found[holder] = target
+    return found
+
+
 def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, Any]:
     """The attributes the class's release methods release, its borrowing methods, and the
     parameters of its methods that it owns (stored in an attribute it always releases)."""
     borrows: list[str] = []
+    forwards: dict[str, list[Forward]] = {}
     has_release = False
     for stmt in defn.defs.body:
         # Most classes have neither a release method nor a getter: one cheap pass first
@@ -240,9 +311,16 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
         elif type(stmt) is FuncDef:
             func = stmt
         else:
-            has_release = has_release or (type(stmt) is OverloadedFuncDef and stmt.name in release_methods)
+            has_release = has_release or (
+                type(stmt) is OverloadedFuncDef and is_class_release_method(stmt.name, release_methods)
+            )
             continue
-        if func.name in release_methods:
+        if func.unanalyzed_type is not None and func.arguments:
+            # Only annotated factories can be declared to return a resource.
+            forwarded = forwards_of(func)
+            if forwarded:
+                forwards[func.name] = forwarded
+        if is_class_release_method(func.name, release_methods):
             has_release = True
             continue
         body = func.body.body
@@ -263,7 +341,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
     if has_release:
         methods = _methods(defn)
         facts: dict[str, _MethodFacts] = {}
-        pending = [name for name in methods if name in release_methods]
+        pending = [name for name in methods if is_class_release_method(name, release_methods)]
         while pending:
             name = pending.pop()
             if name in facts:
@@ -272,12 +350,24 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             if self_name is None:
                 continue
             method_facts = facts[name] = _MethodFacts(method, self_name)
-            released |= method_facts.released
             pending.extend(called for called in method_facts.calls if called in methods and called not in facts)
+        # Released through a property that returns the field (`self.pool.close()`), or
+        # through a bound release method kept in a field (`self._closer = self.fp.close`).
+        aliases = _field_aliases(methods)
+        closers = _stored_closers(methods)
+        for method_facts in facts.values():
+            for called in method_facts.calls & closers.keys():
+                method_facts.released.add(closers[called])
+                method_facts.always_released.add(closers[called])
+            for found in (method_facts.released, method_facts.always_released):
+                found |= {aliases[a] for a in found if a in aliases}
+            released |= method_facts.released
         always = set().union(*(f.always_released for f in facts.values()))
         if always:
             owns = _stored_parameters(methods, always)
     result: dict[str, Any] = {}
+    if forwards:
+        result[FORWARDS] = forwards
     if owns:
         result[OWNS_INFERRED] = owns
     if released:
@@ -299,10 +389,9 @@ def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
         if not facts:
             return
         store = info.metadata[METADATA_KEY] = {}
-    had_facts = any(key in store for key in (RELEASES, BORROWS, OWNS_INFERRED))
-    store.pop(RELEASES, None)
-    store.pop(BORROWS, None)
-    store.pop(OWNS_INFERRED, None)
+    had_facts = any(key in store for key in _FACT_KEYS)
+    for key in _FACT_KEYS:
+        store.pop(key, None)
     store.update(facts)
     if (facts or had_facts) and records_dependencies(ctx.api.options):
         # The daemon compares classes, not their metadata: a generated attribute whose
@@ -340,6 +429,13 @@ def inferred_owning(info: TypeInfo, method: str) -> frozenset[str]:
     return frozenset(info.metadata.get(METADATA_KEY, {}).get(OWNS_INFERRED, {}).get(method, ()))
 
 
+def method_forwards(info: TypeInfo, method: str) -> list[Forward]:
+    """What `method`, as this class defines it, forwards to owning parameters (see
+    forwarding.py); JSON lists when they come from the cache."""
+    found = info.metadata.get(METADATA_KEY, {}).get(FORWARDS, {}).get(method, ())
+    return [(p, callee, argument, tuple(kept)) for p, callee, argument, kept in found]
+
+
 def borrows(info: TypeInfo, method: str) -> bool:
     """Whether `method`, as defined on this class, hands back an attribute of `self`."""
     return method in info.metadata.get(METADATA_KEY, {}).get(BORROWS, ())
@@ -348,7 +444,10 @@ def borrows(info: TypeInfo, method: str) -> bool:
 def release_methods_of(info: TypeInfo, names: frozenset[str]) -> list[str]:
     """`Class.method` for each release method the class has, defined in checked code."""
     found = []
-    for name in sorted(names):
+    prefixed = {
+        name for base in info.mro[:-1] for name in base.names if is_class_release_method(name, frozenset())
+    }
+    for name in sorted(names | prefixed):
         defining = info.get_containing_type_info(name)
         if defining is not None and defining.fullname != "builtins.object":
             found.append(f"{defining.name}.{name}")

@@ -70,6 +70,7 @@ from mypy_asyncres.names import (
     AWAIT_PASS_THROUGH,
     CONSUMING_METHODS,
     CONTEXTMANAGER_DECORATORS,
+    WAITED_WITHOUT_PIPES,
     ENTER_METHODS,
     MUST_ENTER,
     STACK_METHODS,
@@ -85,8 +86,11 @@ from mypy_asyncres.flows import (
     next_use,
     releases,
     releases_before_leaving,
+    chained_wait_without_pipes,
+    rebinds_only_when_unset,
     releases_now,
     statements_after,
+    waits_without_pipes,
 )
 from mypy_asyncres.site_model import CallSite, Function, Kind, Site, describe
 
@@ -137,7 +141,7 @@ class Collector:
             self.statement(stmt, body[i + 1] if i < last else None)
         levels.pop()
 
-    def after_binding(self, name: str) -> Site:
+    def after_binding(self, name: str, value: Expression | None = None) -> Site:
         """The site of a value bound to `name`, by what the function does with it next.
 
         A `try` around it that releases it in `finally` decides. Otherwise the statements
@@ -158,9 +162,9 @@ class Collector:
         for stmt in statements_after(self.levels):
             if is_flag(stmt, name):
                 continue
-            if first and releases_now(stmt, name):
+            if first and (releases_now(stmt, name) or waits_without_pipes(stmt, name, value)):
                 return Site(Kind.BOUND_THEN_RELEASED, name, self.function)
-            if releases_before_leaving(stmt, name):
+            if releases_before_leaving(stmt, name) or rebinds_only_when_unset(stmt, name):
                 first = False
                 continue
             if isinstance(stmt, TryStmt) and guards(stmt, name):
@@ -303,13 +307,13 @@ class Collector:
                 else:
                     self.expr(value, self.bound(sub_target, None))
         else:
-            self.expr(s.rvalue, self.bound(target, following))
+            self.expr(s.rvalue, self.bound(target, following, s.rvalue))
         for lvalue in s.lvalues:
             self.expr(lvalue, self.site(Kind.EXPRESSION))
 
-    def bound(self, target: Expression, following: Statement | None) -> Site:
+    def bound(self, target: Expression, following: Statement | None, value: Expression | None = None) -> Site:
         if isinstance(target, NameExpr):
-            return self.after_binding(target.name)
+            return self.after_binding(target.name, value)
         if isinstance(target, (MemberExpr, IndexExpr)):
             text = describe(target)
             if isinstance(target, MemberExpr) and (
@@ -434,6 +438,8 @@ class Collector:
             method = callee.name
             if method in CONSUMING_METHODS and e.args:
                 method = f"{method}(...)"  # `communicate(timeout=5)` may leave it running
+            elif isinstance(callee.expr, CallExpr) and chained_wait_without_pipes(callee.expr, method):
+                method = WAITED_WITHOUT_PIPES  # `Popen(cmd).wait()`: nothing else to release
             self.expr(callee.expr, self.site(Kind.CHAINED, method))
         else:
             self.expr(callee, self.site(Kind.CHAINED))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from mypy.checker import TypeChecker
@@ -21,7 +22,14 @@ from mypy.types import (
 )
 
 from mypy_asyncres import errors
-from mypy_asyncres.names import CONSUMING_METHODS, CONTEXT_DECORATORS, ENTER_METHODS, OWNING_CALLEES, RELEASE_METHODS
+from mypy_asyncres.names import (
+    CONSUMING_METHODS,
+    CONTEXT_DECORATORS,
+    ENTER_METHODS,
+    OWNING_CALLEES,
+    RELEASE_METHODS,
+    WAITED_WITHOUT_PIPES,
+)
 from mypy_asyncres.daemon import record_owner_dependencies
 from mypy_asyncres.fingerprint import records_dependencies
 from mypy_asyncres.handoff import passed_where_unknown, takes_ownership
@@ -225,7 +233,9 @@ def judge(
         return Finding(errors.RESOURCE_NEEDS_CLOSING, errors.needs_closing(name, statement))
     if kind in _QUIET or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
         return None
-    if kind is Kind.CHAINED and (site.detail in RELEASE_METHODS or site.detail in CONSUMING_METHODS):
+    if kind is Kind.CHAINED and (
+        site.detail in RELEASE_METHODS or site.detail in CONSUMING_METHODS or site.detail == WAITED_WITHOUT_PIPES
+    ):
         return None  # `open(p, "a").close()`, `Popen(...).communicate()`: released at once
     if kind is Kind.DECORATOR and _is_context_decorator(resource):
         return None  # `@timer()`: a ContextDecorator enters itself around every call
@@ -347,16 +357,27 @@ class CallChecker:
         # for a finding.
         if judge(site, resource, self.types, "", released, produced.enterable, field) is None:
             return
-        if isinstance(get_proper_type(resource), AnyType):
-            name = f'"{describe(call.callee) or producer.fullname.rpartition(".")[2]}(...)"'
-        else:
-            name = format_type(resource, checker.options)
+        name = _resource_name(resource, call, producer, checker)
         finding = judge(site, resource, self.types, name, released, produced.enterable, field)
         if finding is None:
             return
         # Keyed by the call in the source: copies of a body (constrained type variables)
         # check their own copy of the call, and report once for it.
         report(checker, finding, call, (id(entry.call), checker.pass_num), self.sites.reported, producer.overloaded)
+
+
+_PRIVATE_NAME = re.compile(r'(?:^|[\["\s,.])_[A-Za-z]')
+
+
+def _resource_name(resource: Type, call: CallExpr, producer: Producer, checker: TypeChecker) -> str:
+    """The resource as messages name it: its type (`"ClientSession"`), or the call the user
+    wrote (`"open(...)"`) when mypy infers `Any` or a type spelled with private names
+    (`TextIOWrapper[_WrappedBuffer]`)."""
+    if not isinstance(get_proper_type(resource), AnyType):
+        name = format_type(resource, checker.options)
+        if not _PRIVATE_NAME.search(name):
+            return name
+    return f'"{describe(call.callee) or producer.fullname.rpartition(".")[2]}(...)"'
 
 
 def report(
