@@ -19,6 +19,7 @@ from mypy.nodes import (
     NameExpr,
     OverloadedFuncDef,
     RefExpr,
+    SuperExpr,
     SymbolNode,
     TypeInfo,
     Var,
@@ -76,6 +77,13 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
             return node.fullname, node, func.info, True
         module = checker.modules.get(node.fullname.rpartition(".")[0])
         return node.fullname, node, module, False
+    if isinstance(callee, SuperExpr) and callee.info is not None:
+        # `super().__init__(session)`: the base class's method.
+        defining = next((base for base in callee.info.mro[1:] if callee.name in base.names), None)
+        method = defining.names[callee.name].node if defining is not None else None
+        if defining is None or method is None:
+            return None
+        return f"{defining.fullname}.{callee.name}", method, defining, True
     if isinstance(callee, MemberExpr):
         receiver = get_proper_type(checker.lookup_type_or_none(callee.expr))
         info = None

@@ -60,7 +60,9 @@ RELEASES: str = "releases"
 BORROWS: str = "borrows"
 OWNS_INFERRED: str = "owns_inferred"
 FORWARDS: str = "forwards"
-_FACT_KEYS = (RELEASES, BORROWS, OWNS_INFERRED, FORWARDS)
+# A release method whose body mypy dropped (see analyse_class): it releases what it may.
+OPAQUE_RELEASE: str = "opaque_release"
+_FACT_KEYS = (RELEASES, BORROWS, OWNS_INFERRED, FORWARDS, OPAQUE_RELEASE)
 
 
 def _decorator_names(dec: Decorator) -> set[str]:
@@ -238,10 +240,11 @@ def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
 
 
 def _stored_parameters(
-    methods: dict[str, tuple[FuncDef, str | None, bool]], attributes: set[str]
+    methods: dict[str, tuple[FuncDef, str | None, bool]], attributes: set[str] | None
 ) -> dict[str, list[str]]:
     """Parameters that a method stores as they are (`self._sock = sock`) in one of these
-    attributes: passing a resource there hands it to the object, which releases it."""
+    attributes (None: any): passing a resource there hands it to the object, which
+    releases it."""
     owns: dict[str, list[str]] = {}
     for name, (method, self_name, _) in methods.items():
         if self_name is None:
@@ -254,7 +257,11 @@ def _stored_parameters(
                 isinstance(stmt, AssignmentStmt)
                 and isinstance(stmt.rvalue, NameExpr)
                 and stmt.rvalue.name in parameters
-                and any(_self_attribute(lvalue, self_name) in attributes for lvalue in stmt.lvalues)
+                and any(
+                    (attr := _self_attribute(lvalue, self_name)) is not None
+                    and (attributes is None or attr in attributes)
+                    for lvalue in stmt.lvalues
+                )
             ):
                 found = owns.setdefault(name, [])
                 if stmt.rvalue.name not in found:
@@ -338,6 +345,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 borrows.append(func.name)
     released: set[str] = set()
     owns: dict[str, list[str]] = {}
+    opaque = False
     if has_release:
         methods = _methods(defn)
         facts: dict[str, _MethodFacts] = {}
@@ -349,6 +357,11 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             method, self_name, _ = methods[name]
             if self_name is None:
                 continue
+            if not method.body.body and is_class_release_method(name, release_methods):
+                # mypy drops the bodies of methods in modules whose errors it hides (an
+                # installed package, `follow_imports = silent`): what it releases is not
+                # known, so it counts as releasing what the object holds.
+                opaque = True
             method_facts = facts[name] = _MethodFacts(method, self_name)
             pending.extend(called for called in method_facts.calls if called in methods and called not in facts)
         # Released through a property that returns the field (`self.pool.close()`), or
@@ -363,9 +376,13 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 found |= {aliases[a] for a in found if a in aliases}
             released |= method_facts.released
         always = set().union(*(f.always_released for f in facts.values()))
-        if always:
+        if opaque:
+            owns = _stored_parameters(methods, None)
+        elif always:
             owns = _stored_parameters(methods, always)
     result: dict[str, Any] = {}
+    if opaque:
+        result[OPAQUE_RELEASE] = True
     if forwards:
         result[FORWARDS] = forwards
     if owns:
@@ -403,8 +420,13 @@ def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
 
 
 def releases(info: TypeInfo, attribute: str) -> bool:
-    """Whether the class or a base releases `self.<attribute>` on its exit path."""
-    return any(attribute in base.metadata.get(METADATA_KEY, {}).get(RELEASES, ()) for base in info.mro)
+    """Whether the class or a base releases `self.<attribute>` on its exit path (or has a
+    release method whose body mypy dropped)."""
+    for base in info.mro:
+        facts = base.metadata.get(METADATA_KEY, {})
+        if attribute in facts.get(RELEASES, ()) or facts.get(OPAQUE_RELEASE):
+            return True
+    return False
 
 
 def unseen_release(info: TypeInfo, names: frozenset[str], modules: dict[str, MypyFile]) -> bool:
