@@ -23,6 +23,12 @@ RESOURCE_NOT_RELEASED: Final = ErrorCode(
     "General",
     sub_code_of=RESOURCE_NOT_ENTERED,
 )
+RESOURCE_GLOBAL: Final = ErrorCode(
+    "resource-global",
+    "A resource is kept in a module global or a class attribute for the life of the process",
+    "General",
+    sub_code_of=RESOURCE_NOT_ENTERED,
+)
 RESOURCE_NEEDS_CLOSING: Final = ErrorCode(
     "resource-needs-closing",
     "A context manager whose exit does not release the resource is entered directly",
@@ -94,6 +100,30 @@ def mark_owner_note(owner: str, statement: str) -> str:
         f'"{owner}" releases what it holds on exit: mark it @must_enter so that every '
         f'"{owner}(...)" must be entered with "{statement}"'
     )
+
+
+def kept_for_the_process(resource: str, name: str) -> str:
+    return f'{resource} is kept in "{name}" for the life of the process and never released'
+
+
+def global_note(statement: str) -> str:
+    return (
+        f'Create it where it is used ("{statement} ... as ..."), or keep it in an object '
+        "that releases it on shutdown"
+    )
+
+
+def narrow_guard(resource: str, name: str, caught: str, cancellable: bool) -> str:
+    if caught.rpartition(".")[2] == "Exception":
+        skipped = "cancellation (asyncio.CancelledError) skips" if cancellable else "KeyboardInterrupt skips"
+    else:
+        skipped = "other exceptions and cancellation skip" if cancellable else "other exceptions skip"
+    return f'{resource} bound to "{name}" is released by "except {caught}:", which {skipped}'
+
+
+def catch_base_exception_note(cancellable: bool) -> str:
+    when = "the task is cancelled" if cancellable else "the program is interrupted"
+    return f'Release it in "except BaseException:" (then re-raise), so that it is released when {when} too'
 
 
 def not_closed(resource: str, how: str) -> str:

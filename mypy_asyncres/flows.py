@@ -260,6 +260,53 @@ def guards(stmt: TryStmt, name: str) -> bool:
     )
 
 
+def narrow_guard(stmt: TryStmt, name: str) -> str:
+    """The exception class of an `except` narrower than `BaseException` (`Exception`,
+    `OSError`) that releases `name` and re-raises, when no broad handler does; "" if
+    there is none. Cancellation (`asyncio.CancelledError`), `KeyboardInterrupt` and
+    `SystemExit` pass by such a handler."""
+    if guards(stmt, name):
+        return ""
+    for typ, handler in zip(stmt.types, stmt.handlers):
+        if (
+            typ is not None
+            and handler.body
+            and isinstance(handler.body[-1], RaiseStmt)
+            and handler.body[-1].expr is None
+            and releases(handler.body, name)
+        ):
+            return describe(typ) or "Exception"
+    return ""
+
+
+def awaits_in(stmt: TryStmt) -> bool:
+    """Whether the body of the `try` awaits (a point where the task can be cancelled)."""
+    return any(
+        isinstance(e, AwaitExpr)
+        for inner in stmt.body.body
+        for nested in nested_statements(inner)
+        for e in _expressions_of(nested)
+    )
+
+
+def _expressions_of(stmt: Statement) -> list[Expression]:
+    from mypy.server.subexpr import get_subexpressions
+
+    if isinstance(stmt, ExpressionStmt):
+        return get_subexpressions(stmt.expr)
+    if isinstance(stmt, AssignmentStmt):
+        return get_subexpressions(stmt.rvalue)
+    if isinstance(stmt, ReturnStmt) and stmt.expr is not None:
+        return get_subexpressions(stmt.expr)
+    if isinstance(stmt, WithStmt):
+        return [e for item in stmt.expr for e in get_subexpressions(item)] + (
+            [AwaitExpr(stmt.expr[0])] if stmt.is_async and stmt.expr else []
+        )
+    if isinstance(stmt, ForStmt) and stmt.is_async:
+        return [AwaitExpr(stmt.expr)]
+    return []
+
+
 def handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | None:
     """`return name` or `self.x = name` in the body (or `else`) of a guarding `try`."""
     blocks = [stmt.body] + ([stmt.else_body] if stmt.else_body is not None else [])

@@ -29,6 +29,8 @@ class Kind(enum.Enum):
     BOUND_THEN_CALLBACK = "bound, then its release handed to an exit stack"
     BOUND_THEN_PASSED = "bound, then passed as an argument"
     BOUND_THEN_RELEASED = "bound, then released before anything can raise"
+    # Released by an `except Exception:` that cancellation (or KeyboardInterrupt) skips.
+    BOUND_THEN_NARROW_GUARD = "bound, then released by a narrow except"
     STORED = "stored in an attribute or item"
     DISCARDED = "discarded"
     PASSED = "passed as an argument"
@@ -64,6 +66,11 @@ class Site:
     argument: str = ""
     # STORED: the attribute or item it is stored in (its object's type decides the owner).
     target: Expression | None = None
+    # BOUND_THEN_NARROW_GUARD: the exception class caught, whether the `try` awaits (and
+    # so can be cancelled), and whether the value is handed on (returned, stored) after.
+    caught: str = ""
+    cancellable: bool = False
+    handed_on: bool = False
 
 
 @dataclass(slots=True, eq=False)

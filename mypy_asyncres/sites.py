@@ -79,6 +79,8 @@ from mypy_asyncres.names import (
 
 from mypy_asyncres.flows import (
     COLLECTION_ADDERS,
+    awaits_in,
+    narrow_guard,
     ends_flow,
     guards,
     handed_on_in,
@@ -167,6 +169,13 @@ class Collector:
             if releases_before_leaving(stmt, name) or rebinds_only_when_unset(stmt, name):
                 first = False
                 continue
+            if isinstance(stmt, TryStmt):
+                caught = narrow_guard(stmt, name)
+                if caught:
+                    return Site(
+                        Kind.BOUND_THEN_NARROW_GUARD, name, self.function, caught=caught,
+                        cancellable=awaits_in(stmt), handed_on=self.handed_on_after(stmt, name),
+                    )
             if isinstance(stmt, TryStmt) and guards(stmt, name):
                 # `try: ... except BaseException: s.close(); raise`: released on errors;
                 # handed on inside, or decided by what follows.
@@ -192,6 +201,21 @@ class Collector:
                 return passed or Site(Kind.BOUND, name, self.function)
             first = False
         return passed or Site(Kind.BOUND, name, self.function)
+
+    def handed_on_after(self, stmt: TryStmt, name: str) -> bool:
+        """Whether `name` is returned or stored inside the `try` or after it."""
+        if handed_on_in(stmt, name) is not None:
+            return True
+        after = False
+        for following in statements_after(self.levels):
+            if following is stmt:
+                after = True
+                continue
+            if after:
+                kind = next_use(name, following)[0]
+                if kind is Kind.BOUND_THEN_RETURNED or kind is Kind.STORED:
+                    return True
+        return False
 
     def released_in_finally(self, name: str) -> bool:
         """Whether the `finally` of a `try` around the walk releases `name` (also

@@ -42,6 +42,8 @@ from mypy_asyncres.sites import Function, Kind, Site, describe
 # Sites where the resource is entered or its ownership is taken by checked code.
 _ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
 _RETURNED = frozenset({Kind.RETURNED, Kind.BOUND_THEN_RETURNED})
+# In __enter__ / __aenter__, what is neither kept nor released (nor handed on).
+_LOST_IN_ENTER = frozenset({Kind.BOUND, Kind.DISCARDED, Kind.BOUND_THEN_NARROW_GUARD, Kind.STORED})
 # Sites that need nothing more: the await expression has its own site; released before
 # anything can raise; never meant to run.
 _QUIET = frozenset({Kind.AWAITED, Kind.BOUND_THEN_RELEASED, Kind.TYPE_CHECK})
@@ -174,7 +176,8 @@ def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str
 def _judge_field(site: Site, owner: TypeInfo, attribute: str, name: str, statement: str, types: ResourceTypes) -> Finding | None:
     """A resource kept in an attribute of the object: its class must release it."""
     if releases(owner, attribute):
-        if is_context_manager(owner) and not types.is_resource_class(owner):
+        in_enter = site.function is not None and site.function.is_enter_method
+        if is_context_manager(owner) and not types.is_resource_class(owner) and not in_enter:
             # An owner that can be entered: its own creations could be checked.
             statement = "async with" if owner.get("__aenter__") is not None else "with"
             note = errors.mark_owner_note(owner.name, statement)
@@ -203,10 +206,16 @@ def _judge_close_only(
         # Entering it is mypy's own error; returned, it is the caller's, which cannot
         # declare it as a resource: quiet.
         return None
-    if site.function is not None and site.function.is_enter_method:
+    if site.function is not None and site.function.is_enter_method and kind not in _LOST_IN_ENTER:
         return None
     if field is not None:
         return _judge_field(site, *field, name, "with", types)
+    if kind is Kind.BOUND_THEN_NARROW_GUARD:
+        return Finding(
+            errors.RESOURCE_NOT_ENTERED,
+            errors.narrow_guard(name, site.detail, site.caught, site.cancellable),
+            errors.catch_base_exception_note(site.cancellable),
+        )
     note = errors.close_in_finally_note(site.detail) if kind is Kind.BOUND else None
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
 
@@ -239,10 +248,26 @@ def judge(
         return None  # `open(p, "a").close()`, `Popen(...).communicate()`: released at once
     if kind is Kind.DECORATOR and _is_context_decorator(resource):
         return None  # `@timer()`: a ContextDecorator enters itself around every call
-    if function is not None and function.is_enter_method:
-        return None  # created by the owner's __enter__/__aenter__: its __exit__ releases it
+    if function is not None and function.is_enter_method and kind not in _LOST_IN_ENTER:
+        # Created by the owner's __enter__/__aenter__ and returned, stored or handed on:
+        # its exit releases it (a stored one is judged as a field below).
+        return None
     if field is not None:
         return _judge_field(site, *field, name, statement, types)
+    if kind is Kind.BOUND_THEN_NARROW_GUARD:
+        fix = (
+            errors.catch_base_exception_note(site.cancellable)
+            if site.handed_on
+            else errors.use_statement_note(statement, site.detail)
+        )
+        return Finding(
+            errors.RESOURCE_NOT_ENTERED, errors.narrow_guard(name, site.detail, site.caught, site.cancellable), fix
+        )
+    if kind is Kind.BOUND and function is None:
+        # A module global or a class attribute: it lives as long as the process.
+        return Finding(
+            errors.RESOURCE_GLOBAL, errors.kept_for_the_process(name, site.detail), errors.global_note(statement)
+        )
     if not released_by_exit:
         statement = f"{statement} {errors.closing_wrapper(statement)}(...)"
     if kind in _RETURNED and _hands_ownership_out(function, types):
@@ -253,11 +278,12 @@ def judge(
     if kind is Kind.BOUND_THEN_FINALLY or kind is Kind.BOUND_THEN_CALLBACK:
         if function is not None and function.is_context_manager_body:
             return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
-        if kind is Kind.BOUND_THEN_CALLBACK:
-            message = errors.released_by_callback(name, statement, site.detail)
-        else:
-            message = errors.manual_close(name, statement, site.detail)
-        return Finding(errors.RESOURCE_MANUAL_CLOSE, message, errors.use_statement_note(statement, site.detail))
+        manual = (
+            errors.released_by_callback(name, statement, site.detail)
+            if kind is Kind.BOUND_THEN_CALLBACK
+            else errors.manual_close(name, statement, site.detail)
+        )
+        return Finding(errors.RESOURCE_MANUAL_CLOSE, manual, errors.use_statement_note(statement, site.detail))
     note = errors.use_statement_note(statement, site.detail) if kind is Kind.BOUND and site.detail else None
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(name, statement, _how(site)), note)
 

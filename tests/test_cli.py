@@ -97,7 +97,7 @@ def test_importing_must_enter_does_not_make_mypy_check_mypy(tmp_path: Path) -> N
 def test_console_script(tmp_path: Path, cache: Path) -> None:
     """The `mypy-asyncres` script that pip installs next to the interpreter."""
     script = Path(sys.executable).parent / "mypy-asyncres"
-    (tmp_path / "leak.py").write_text("import subprocess\np = subprocess.Popen(['true'])\n")
+    (tmp_path / "leak.py").write_text("import subprocess\ndef run() -> None:\n    p = subprocess.Popen(['true'])\n")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     result = subprocess.run(
         [str(script), "--no-error-summary", "--cache-dir", str(cache), "leak.py"],
@@ -105,8 +105,8 @@ def test_console_script(tmp_path: Path, cache: Path) -> None:
     )
     assert (result.returncode, result.stderr) == (1, "")
     assert result.stdout.splitlines() == [
-        'leak.py:2: error: "Popen[bytes]" must be entered with "with", but it is bound to "p"  [resource-not-entered]',
-        'leak.py:2: note: Use "with ... as p:" so that it is released on every path',
+        'leak.py:3: error: "Popen[bytes]" must be entered with "with", but it is bound to "p"  [resource-not-entered]',
+        'leak.py:3: note: Use "with ... as p:" so that it is released on every path',
     ]
 
 
