@@ -1,4 +1,5 @@
-"""Factories that forward their own parameter to an owning parameter of what they return.
+"""Parameters a function takes ownership of by what its body does with them: it forwards
+them to an owning parameter of what it returns, or it enters them.
 
 `def make_session(connector=None) -> ClientSession: return ClientSession(connector=connector)`
 owns `connector`: the session it returns closes it. The facts are syntactic, one per
@@ -16,9 +17,24 @@ way cold and warm.
 
 from __future__ import annotations
 
-from mypy.nodes import AwaitExpr, CallExpr, Expression, FuncDef, NameExpr, ReturnStmt
+from mypy.nodes import (
+    AssignmentStmt,
+    AwaitExpr,
+    Block,
+    CallExpr,
+    Expression,
+    ExpressionStmt,
+    FuncDef,
+    IfStmt,
+    NameExpr,
+    RaiseStmt,
+    ReturnStmt,
+    Statement,
+    TryStmt,
+    WithStmt,
+)
 
-from mypy_asyncres.flows import nested_statements
+from mypy_asyncres.flows import nested_statements, stack_call
 from mypy_asyncres.site_model import describe
 
 # (parameter, callee as written, "keyword" or "#position", keywords passed as False)
@@ -55,3 +71,41 @@ def _scan(expr: Expression, parameters: set[str], found: list[Forward]) -> None:
                 found.append((arg.name, callee, name if name is not None else f"#{i}", kept))
         else:
             _scan(arg, parameters, found)
+
+
+def entered_parameters(func: FuncDef) -> list[str]:
+    """Parameters the function enters (`async with cm:`) or hands to an exit stack
+    (`stack.enter_context(cm)`) on every path: a context manager passed there is
+    entered by the callee (`await run_in(transaction())`)."""
+    names = [arg.variable.name for arg in func.arguments]
+    return [name for name in names if _enters(func.body.body, name)]
+
+
+def _enters(body: list[Statement], name: str) -> bool:
+    """Whether these statements enter `name` before they can leave."""
+    for stmt in body:
+        if isinstance(stmt, WithStmt):
+            if any(isinstance(e, NameExpr) and e.name == name for e in stmt.expr):
+                return True
+            if _enters(stmt.body.body, name):
+                return True
+        elif isinstance(stmt, (ExpressionStmt, AssignmentStmt)):
+            value = stmt.expr if isinstance(stmt, ExpressionStmt) else stmt.rvalue
+            stacked = stack_call(value)
+            if stacked is not None and isinstance(stacked.args[0], NameExpr) and stacked.args[0].name == name:
+                return True
+        elif isinstance(stmt, IfStmt):
+            # Entered in every branch (an `if` without `else` may skip it).
+            if stmt.else_body is not None and all(
+                _enters(block.body, name) for block in [*stmt.body, stmt.else_body]
+            ):
+                return True
+        elif isinstance(stmt, TryStmt):
+            if _enters(stmt.body.body, name):
+                return True
+        elif isinstance(stmt, Block):
+            if _enters(stmt.body, name):
+                return True
+        if isinstance(stmt, (ReturnStmt, RaiseStmt)):
+            return False
+    return False

@@ -41,8 +41,8 @@ from mypy.types import (
 from mypy_asyncres.daemon import record_owner_dependencies
 from mypy_asyncres.fingerprint import records_dependencies
 from mypy_asyncres.marking import owning_parameters
-from mypy_asyncres.forwarding import Forward, forwards_of
-from mypy_asyncres.ownership import inferred_owning, method_forwards
+from mypy_asyncres.forwarding import Forward, entered_parameters, forwards_of
+from mypy_asyncres.ownership import inferred_owning, method_enters, method_forwards
 from mypy_asyncres.resources import ResourceTypes
 from mypy_asyncres.sites import Site
 
@@ -179,7 +179,11 @@ def _owns_argument(
             record_owner_dependencies(checker, owner)
     if argument in owning or parameter in owning:
         return True
-    if depth >= _MAX_FORWARDING or not parameter:
+    if not parameter:
+        return False
+    if parameter in _entered(node, owner, checker):
+        return True  # `await run_in(transaction())`: the callee enters it on every path
+    if depth >= _MAX_FORWARDING:
         return False
     for forwarded, target_text, target_argument, target_kept in _forwards(node, owner, checker):
         if forwarded != parameter:
@@ -221,6 +225,18 @@ def _forwards(node: SymbolNode, owner: TypeInfo | MypyFile | None, checker: Type
         return method_forwards(owner, func.name)
     if owner is checker.tree and func.body.body:
         return forwards_of(func)
+    return []
+
+
+def _entered(node: SymbolNode, owner: TypeInfo | MypyFile | None, checker: TypeChecker) -> list[str]:
+    """The parameters the callee enters on every path (forwarding.py)."""
+    func = node.func if isinstance(node, Decorator) else node
+    if not isinstance(func, FuncDef):
+        return []
+    if isinstance(owner, TypeInfo):
+        return method_enters(owner, func.name)
+    if owner is checker.tree and func.body.body:
+        return entered_parameters(func)
     return []
 
 

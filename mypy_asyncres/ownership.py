@@ -54,15 +54,16 @@ from mypy_asyncres.names import (
     is_class_release_method,
 )
 from mypy_asyncres.flows import nested_statements
-from mypy_asyncres.forwarding import Forward, forwards_of
+from mypy_asyncres.forwarding import Forward, entered_parameters, forwards_of
 
 RELEASES: str = "releases"
 BORROWS: str = "borrows"
 OWNS_INFERRED: str = "owns_inferred"
 FORWARDS: str = "forwards"
+ENTERS: str = "enters"
 # A release method whose body mypy dropped (see analyse_class): it releases what it may.
 OPAQUE_RELEASE: str = "opaque_release"
-_FACT_KEYS = (RELEASES, BORROWS, OWNS_INFERRED, FORWARDS, OPAQUE_RELEASE)
+_FACT_KEYS = (RELEASES, BORROWS, OWNS_INFERRED, FORWARDS, ENTERS, OPAQUE_RELEASE)
 
 
 def _decorator_names(dec: Decorator) -> set[str]:
@@ -309,6 +310,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
     parameters of its methods that it owns (stored in an attribute it always releases)."""
     borrows: list[str] = []
     forwards: dict[str, list[Forward]] = {}
+    enters: dict[str, list[str]] = {}
     has_release = False
     for stmt in defn.defs.body:
         # Most classes have neither a release method nor a getter: one cheap pass first
@@ -327,6 +329,9 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             forwarded = forwards_of(func)
             if forwarded:
                 forwards[func.name] = forwarded
+            entering = entered_parameters(func)
+            if entering:
+                enters[func.name] = entering
         if is_class_release_method(func.name, release_methods):
             has_release = True
             continue
@@ -385,6 +390,8 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
         result[OPAQUE_RELEASE] = True
     if forwards:
         result[FORWARDS] = forwards
+    if enters:
+        result[ENTERS] = enters
     if owns:
         result[OWNS_INFERRED] = owns
     if released:
@@ -456,6 +463,11 @@ def method_forwards(info: TypeInfo, method: str) -> list[Forward]:
     forwarding.py); JSON lists when they come from the cache."""
     found = info.metadata.get(METADATA_KEY, {}).get(FORWARDS, {}).get(method, ())
     return [(p, callee, argument, tuple(kept)) for p, callee, argument, kept in found]
+
+
+def method_enters(info: TypeInfo, method: str) -> list[str]:
+    """The parameters `method`, as this class defines it, enters on every path."""
+    return list(info.metadata.get(METADATA_KEY, {}).get(ENTERS, {}).get(method, ()))
 
 
 def borrows(info: TypeInfo, method: str) -> bool:
