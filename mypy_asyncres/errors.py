@@ -86,6 +86,15 @@ def not_released(resource: str, target: str, methods: list[str]) -> str:
     return f'{resource} is stored in "{target}", but {where} does not release it'
 
 
+def replaces_unreleased(resource: str, target: str) -> str:
+    return f'{resource} replaces what "{target}" holds without releasing it'
+
+
+def release_old_value_note(release: str) -> str:
+    target = release.removeprefix("await ").rpartition(".")[0]
+    return f'Release the old value first ("{release}"), or create it only when "{target} is None"'
+
+
 def no_release_method(resource: str, target: str, owner: str) -> str:
     return f'{resource} is stored in "{target}", but "{owner}" has no method that releases it'
 

@@ -199,6 +199,15 @@ def _mentions(expr: Expression, name: str) -> bool:
     return is_name(expr, name)
 
 
+def mentions_target(expr: Expression, text: str) -> bool:
+    """Whether an expression reads `text` (`self._session`, or a local name)."""
+    from mypy.server.subexpr import get_subexpressions
+
+    return any(
+        isinstance(sub, (MemberExpr, NameExpr)) and describe(sub) == text for sub in [expr, *get_subexpressions(expr)]
+    )
+
+
 def is_flag(stmt: Statement, name: str) -> bool:
     """Bookkeeping that cannot raise and leaves `name` alone: `owns = True`, `closed =
     None`, an empty container (`tasks: list[Task[None]] = []`), or an attribute read of

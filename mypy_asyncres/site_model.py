@@ -71,6 +71,9 @@ class Site:
     caught: str = ""
     cancellable: bool = False
     handed_on: bool = False
+    # STORED in `self.<attr>` by a method: nothing tests or releases the value the
+    # attribute may already hold first (see verdict._replaces_held_value).
+    replaces: bool = False
 
 
 @dataclass(slots=True, eq=False)

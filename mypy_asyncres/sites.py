@@ -85,6 +85,7 @@ from mypy_asyncres.flows import (
     guards,
     handed_on_in,
     is_flag,
+    mentions_target,
     next_use,
     releases,
     releases_before_leaving,
@@ -347,8 +348,27 @@ class Collector:
             ):
                 # `self.proc = Popen(...)`, then `try: ... finally: self.proc.kill()`.
                 return Site(Kind.BOUND_THEN_FINALLY, text, self.function)
-            return Site(Kind.STORED, text, self.function, target=target)
+            site = Site(Kind.STORED, text, self.function, target=target)
+            if isinstance(target, MemberExpr) and self.function is not None and not self.function.is_lambda:
+                site.replaces = not self.guards_field(text, value)
+            return site
         return self.site(Kind.BOUND, describe(target))
+
+    def guards_field(self, text: str, value: Expression | None) -> bool:
+        """Whether storing into `text` (`self._session`) is guarded against replacing a
+        value it holds: under an `if` that tests it, after a statement that releases or
+        tests it, or from an expression that reads it (`self.s = self.s or Session()`)."""
+        if value is not None and mentions_target(value, text):
+            return True
+        for depth, (body, after) in enumerate(self.levels):
+            for stmt in body[: after - 1]:
+                if releases([stmt], text) or (isinstance(stmt, IfStmt) and any(mentions_target(c, text) for c in stmt.expr)):
+                    return True
+            current = body[after - 1]
+            if isinstance(current, IfStmt) and depth < len(self.levels) - 1:
+                if any(mentions_target(c, text) for c in current.expr):
+                    return True
+        return False
 
     def function_body(self, func: FuncItem, decorators: list[Expression]) -> None:
         for arg in func.arguments:

@@ -8,7 +8,17 @@ from dataclasses import dataclass, replace
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
-from mypy.nodes import CallExpr, Decorator, FuncDef, IndexExpr, MemberExpr, NameExpr, TypeInfo
+from mypy.nodes import (
+    AssignmentStmt,
+    AwaitExpr,
+    CallExpr,
+    Decorator,
+    FuncDef,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+    TypeInfo,
+)
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import (
     AnyType,
@@ -173,9 +183,23 @@ def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str
     return None
 
 
-def _judge_field(site: Site, owner: TypeInfo, attribute: str, name: str, statement: str, types: ResourceTypes) -> Finding | None:
+def _judge_field(
+    site: Site,
+    owner: TypeInfo,
+    attribute: str,
+    name: str,
+    statement: str,
+    types: ResourceTypes,
+    resource: Type | None = None,
+) -> Finding | None:
     """A resource kept in an attribute of the object: its class must release it."""
     if releases(owner, attribute):
+        if site.replaces and _replaces_held_value(site, owner, attribute):
+            return Finding(
+                errors.RESOURCE_NOT_RELEASED,
+                errors.replaces_unreleased(name, site.detail),
+                errors.release_old_value_note(_release_call(resource, site.detail)),
+            )
         in_enter = site.function is not None and site.function.is_enter_method
         if is_context_manager(owner) and not types.is_resource_class(owner) and not in_enter:
             # An owner that can be entered: its own creations could be checked.
@@ -194,6 +218,52 @@ def _judge_field(site: Site, owner: TypeInfo, attribute: str, name: str, stateme
         errors.no_release_method(name, target, owner.name),
         errors.release_in_note(owner.name, target, statement),
     )
+
+
+def _release_call(resource: Type | None, target: str) -> str:
+    """How to release a value of this type: `await self.s.close()`, `self.pool.shutdown()`."""
+    proper = get_proper_type(resource) if resource is not None else None
+    if isinstance(proper, Instance):
+        for method in ("aclose", "close", "shutdown", "terminate", "release"):
+            sym = proper.type.get(method)
+            if sym is not None and sym.node is not None:
+                is_async = isinstance(sym.node, FuncDef) and sym.node.is_coroutine
+                return f"{'await ' if is_async else ''}{target}.{method}()"
+    return f"{target}.close()"
+
+
+# Methods that set an object up: what they store replaces nothing.
+_SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__enter__", "__aenter__", "setUp", "asyncSetUp"})
+
+
+def _replaces_held_value(site: Site, owner: TypeInfo, attribute: str) -> bool:
+    """Whether a method other than the set-up ones stores a new resource where one may
+    already be held: the class's `__init__` keeps one there, or the method re-creates
+    it (`reconnect`, `reset`, `reopen`)."""
+    function = site.function
+    if function is None or function.name in _SETUP_METHODS:
+        return False
+    if function.name.startswith("re"):
+        return True
+    init = owner.names.get("__init__")
+    node = init.node if init is not None else None
+    if not isinstance(node, FuncDef) or not node.arguments or not node.body.body:
+        return False
+    self_name = node.arguments[0].variable.name
+    for stmt in node.body.body:
+        if (
+            isinstance(stmt, AssignmentStmt)
+            and isinstance(stmt.rvalue, (CallExpr, AwaitExpr))
+            and any(
+                isinstance(lvalue, MemberExpr)
+                and lvalue.name == attribute
+                and isinstance(lvalue.expr, NameExpr)
+                and lvalue.expr.name == self_name
+                for lvalue in stmt.lvalues
+            )
+        ):
+            return True
+    return False
 
 
 def _judge_close_only(
@@ -253,7 +323,7 @@ def judge(
         # its exit releases it (a stored one is judged as a field below).
         return None
     if field is not None:
-        return _judge_field(site, *field, name, statement, types)
+        return _judge_field(site, *field, name, statement, types, resource)
     if kind is Kind.BOUND_THEN_NARROW_GUARD:
         fix = (
             errors.catch_base_exception_note(site.cancellable)
