@@ -232,6 +232,8 @@ def _release_call(resource: Type | None, target: str) -> str:
     return f"{target}.close()"
 
 
+# Method names that say they make again what the object already holds.
+_RECREATING = ("reconnect", "reopen", "restart", "renew", "recreate")
 # Methods that set an object up: what they store replaces nothing.
 _SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__enter__", "__aenter__", "setUp", "asyncSetUp"})
 
@@ -239,11 +241,11 @@ _SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__enter__",
 def _replaces_held_value(site: Site, owner: TypeInfo, attribute: str) -> bool:
     """Whether a method other than the set-up ones stores a new resource where one may
     already be held: the class's `__init__` keeps one there, or the method re-creates
-    it (`reconnect`, `reset`, `reopen`)."""
+    it (`reconnect`, `reopen`, `restart`)."""
     function = site.function
     if function is None or function.name in _SETUP_METHODS:
         return False
-    if function.name.startswith("re"):
+    if function.name.lstrip("_").startswith(_RECREATING):
         return True
     init = owner.names.get("__init__")
     node = init.node if init is not None else None
