@@ -356,6 +356,9 @@ def classify_callee(
             if _is_classmethod(node) and types.declares_resource(ret.upper_bound):
                 return Producer(fullname, False, _is_overloaded(node))
             continue
-        if types.declares_resource(ret):
+        if types.declares_resource(ret) or (
+            isinstance(ret, TupleType) and any(types.declares_resource(item) for item in ret.items)
+        ):
+            # (`-> tuple[Lease, int]`: the caller receives the resource as a member.)
             return Producer(fullname, False, _is_overloaded(node))
     return None

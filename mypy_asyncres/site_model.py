@@ -39,6 +39,8 @@ class Kind(enum.Enum):
     YIELDED = "yielded"
     DECORATOR = "used as a decorator"
     EXPRESSION = "used in an expression"
+    UNPACKED = "unpacked into names"  # `lease, n = f()`: `items` are the targets' sites
+    INDEXED = "indexed"  # `f()[0]`: `index`, and `items[0]` the site of the member
     TYPE_CHECK = "in a type assertion"  # `assert_type(open(p), TextIO)`: never meant to run
 
 
@@ -74,6 +76,9 @@ class Site:
     # STORED in `self.<attr>` by a method: nothing tests or releases the value the
     # attribute may already hold first (see verdict._replaces_held_value).
     replaces: bool = False
+    # UNPACKED, INDEXED: the sites of a tuple's members (see Kind).
+    items: list[Site] | None = None
+    index: int = -1
 
 
 @dataclass(slots=True, eq=False)

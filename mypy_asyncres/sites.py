@@ -331,10 +331,18 @@ class Collector:
                     self.expr(value, self.site(Kind.BOUND, sub_target.name))
                 else:
                     self.expr(value, self.bound(sub_target, None))
+        elif len(s.lvalues) == 1 and isinstance(target, (TupleExpr, ListExpr)):
+            # `lease, n = make()`: a tuple's members go to their own targets.
+            self.expr(s.rvalue, Site(Kind.UNPACKED, "", self.function, items=[self.unpacked(t) for t in target.items]))
         else:
             self.expr(s.rvalue, self.bound(target, following, s.rvalue))
         for lvalue in s.lvalues:
             self.expr(lvalue, self.site(Kind.EXPRESSION))
+
+    def unpacked(self, target: Expression) -> Site:
+        if isinstance(target, StarExpr):
+            return self.site(Kind.CONTAINER)
+        return self.bound(target, None)
 
     def bound(self, target: Expression, following: Statement | None, value: Expression | None = None) -> Site:
         if isinstance(target, NameExpr):
@@ -422,7 +430,11 @@ class Collector:
         elif isinstance(e, MemberExpr):
             self.expr(e.expr, self.site(Kind.CHAINED, e.name))
         elif isinstance(e, IndexExpr):
-            self.expr(e.base, self.site(Kind.EXPRESSION))
+            if isinstance(e.index, IntExpr) and isinstance(e.base, (CallExpr, AwaitExpr)):
+                # `make()[0]`: the member of a returned tuple goes where the whole goes.
+                self.expr(e.base, Site(Kind.INDEXED, "", self.function, items=[site], index=e.index.value))
+            else:
+                self.expr(e.base, self.site(Kind.EXPRESSION))
             self.expr(e.index, self.site(Kind.EXPRESSION))
         elif isinstance(e, (ListExpr, TupleExpr, SetExpr)):
             for item in e.items:

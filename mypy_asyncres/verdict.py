@@ -25,6 +25,7 @@ from mypy.types import (
     CallableType,
     Instance,
     NoneType,
+    TupleType,
     Type,
     TypeOfAny,
     UninhabitedType,
@@ -366,6 +367,7 @@ class Produced:
 
     resource: Type
     enterable: bool = True
+    member: int = -1  # the resource is this member of a returned tuple
 
 
 class CallChecker:
@@ -382,6 +384,9 @@ class CallChecker:
             found = self.types.resource_in(result)
             if found is not None:
                 return self._found(found)
+            member = self._tuple_member(result)
+            if member is not None:
+                return member
             if producer.always and _is_coroutine(ret):
                 # A marked or catalogued `async def` factory: what it gives must be
                 # released; entered if it can be (`await asyncpg.connect()` cannot).
@@ -396,6 +401,9 @@ class CallChecker:
         found = self.types.resource_in(ret)
         if found is not None:
             return self._found(found)
+        member = self._tuple_member(ret)
+        if member is not None:
+            return member
         if result is not None and _is_coroutine(ret):
             # The coroutine of an `async def` factory, not awaited here: it escapes with
             # the resource it will give (`asyncio.create_task(connect())`).
@@ -406,6 +414,17 @@ class CallChecker:
                 return Produced(result, enterable=_is_context_manager(result))
         if producer.always:
             return Produced(ret, enterable=_is_context_manager(ret))
+        return None
+
+    def _tuple_member(self, typ: Type) -> Produced | None:
+        """`-> tuple[Lease, int]`: the first member that is a resource."""
+        proper = get_proper_type(typ)
+        if not isinstance(proper, TupleType):
+            return None
+        for i, item in enumerate(proper.items):
+            found = self.types.resource_in(item)
+            if found is not None:
+                return replace(self._found(found), member=i)
         return None
 
     def _found(self, resource: Instance) -> Produced:
@@ -433,6 +452,7 @@ class CallChecker:
             return
         resource = produced.resource
         site = entry.awaited if entry.awaited is not None and await_result(ret) is not None else entry.site
+        site = _member_site(site, produced.member)
         field = None
         if site.kind is Kind.PASSED or site.kind is Kind.BOUND_THEN_PASSED:
             if takes_ownership(site, checker, self.types):
@@ -514,6 +534,21 @@ def report(
     finally:
         errors._watchers = watchers
     return True
+
+
+def _member_site(site: Site, member: int) -> Site:
+    """Where a tuple's resource member goes: its target when unpacked, the indexed
+    expression's site when that member is taken, dropped when another one is."""
+    if site.kind is Kind.UNPACKED:
+        if member >= 0 and site.items is not None and member < len(site.items):
+            return site.items[member]
+        return replace(site, kind=Kind.EXPRESSION, items=None)
+    if site.kind is Kind.INDEXED:
+        if member >= 0 and site.index == member and site.items:
+            return site.items[0]
+        kind = Kind.DISCARDED if member >= 0 else Kind.EXPRESSION
+        return replace(site, kind=kind, items=None)
+    return site
 
 
 def _passes_true(call: CallExpr, keywords: tuple[str, ...]) -> bool:
