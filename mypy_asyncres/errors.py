@@ -122,6 +122,15 @@ def global_note(statement: str) -> str:
     )
 
 
+def used_before_handoff(resource: str, name: str, stored: bool) -> str:
+    how = "stored" if stored else "returned"
+    return f'{resource} bound to "{name}" is used before it is {how}: if that raises, it is never released'
+
+
+def guard_uses_note(name: str) -> str:
+    return f'Release "{name}" in "except BaseException:" around those uses (then re-raise), or hand it on first'
+
+
 def narrow_guard(resource: str, name: str, caught: str, cancellable: bool) -> str:
     if caught.rpartition(".")[2] == "Exception":
         skipped = "cancellation (asyncio.CancelledError) skips" if cancellable else "KeyboardInterrupt skips"

@@ -19,6 +19,7 @@ from mypy.nodes import (
     AwaitExpr,
     Block,
     CallExpr,
+    CastExpr,
     ComparisonExpr,
     DelStmt,
     DictExpr,
@@ -82,11 +83,14 @@ def _is_release_of(expr: Expression, name: str) -> bool:
     if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
         return False
     method = expr.callee.name
+    receiver = expr.callee.expr
+    if isinstance(receiver, CallExpr) and isinstance(receiver.analyzed, CastExpr):
+        receiver = receiver.analyzed.expr  # `cast(AsyncContextManager[Any], self._stack).__aexit__(...)`
     if method in RELEASE_METHODS:
-        return is_target(expr.callee.expr, name)
+        return is_target(receiver, name)
     if method in RELEASE_BY_ARGUMENT_METHODS:
         # `pool.release(conn)` gives it back; `resp.release()` (aiohttp) releases itself.
-        return is_target(expr.args[0], name) if expr.args else is_target(expr.callee.expr, name)
+        return is_target(expr.args[0], name) if expr.args else is_target(receiver, name)
     return False
 
 
@@ -125,14 +129,21 @@ def waits_without_pipes(stmt: Statement, name: str, value: Expression | None) ->
         value = value.expr
     if not isinstance(value, CallExpr) or any(_is_pipe(arg) for arg in value.args):
         return False
-    expr = stmt.expr if isinstance(stmt, ExpressionStmt) else stmt.rvalue if isinstance(stmt, AssignmentStmt) else None
-    if isinstance(expr, AwaitExpr):
-        expr = expr.expr
-    return (
-        isinstance(expr, CallExpr)
-        and isinstance(expr.callee, MemberExpr)
-        and expr.callee.name == "wait"
-        and is_name(expr.callee.expr, name)
+    from mypy.server.subexpr import get_subexpressions
+
+    if isinstance(stmt, ExpressionStmt):
+        expr: Expression | None = stmt.expr
+    elif isinstance(stmt, (AssignmentStmt, ReturnStmt)):
+        expr = stmt.rvalue if isinstance(stmt, AssignmentStmt) else stmt.expr
+    else:
+        expr = None
+    # `proc.wait()`, also where the statement uses its result: `return check(proc.wait())`.
+    return expr is not None and any(
+        isinstance(sub, CallExpr)
+        and isinstance(sub.callee, MemberExpr)
+        and sub.callee.name == "wait"
+        and is_name(sub.callee.expr, name)
+        for sub in [expr, *get_subexpressions(expr)]
     )
 
 
@@ -173,6 +184,9 @@ def releases(body: list[Statement], name: str) -> bool:
         if isinstance(stmt, ExpressionStmt):
             if _is_release_of(stmt.expr, name):
                 return True
+        elif isinstance(stmt, AssignmentStmt):
+            if _is_release_of(stmt.rvalue, name):  # `result = await stack.__aexit__(...)`
+                return True
         elif isinstance(stmt, IfStmt):
             if any(releases(b.body, name) for b in stmt.body) or (
                 stmt.else_body is not None and releases(stmt.else_body.body, name)
@@ -206,6 +220,26 @@ def mentions_target(expr: Expression, text: str) -> bool:
     return any(
         isinstance(sub, (MemberExpr, NameExpr)) and describe(sub) == text for sub in [expr, *get_subexpressions(expr)]
     )
+
+
+def calls_with(stmt: Statement, name: str) -> bool:
+    """Whether a simple statement calls a method of `name` or passes it to a call
+    (`sock.connect(addr)`, `configure(sock)`): a use that can raise."""
+    from mypy.server.subexpr import get_subexpressions
+
+    if isinstance(stmt, ExpressionStmt):
+        value: Expression = stmt.expr
+    elif isinstance(stmt, AssignmentStmt):
+        value = stmt.rvalue
+    else:
+        return False
+    for sub in [value, *get_subexpressions(value)]:
+        if isinstance(sub, CallExpr) and (
+            (isinstance(sub.callee, MemberExpr) and is_name(sub.callee.expr, name))
+            or any(is_name(arg, name) for arg in sub.args)
+        ):
+            return True
+    return False
 
 
 def is_flag(stmt: Statement, name: str) -> bool:
@@ -322,7 +356,11 @@ def handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | N
     for block in blocks:
         for inner in block.body:
             for nested in nested_statements(inner):
-                if isinstance(nested, ReturnStmt) and is_name(nested.expr, name):
+                if isinstance(nested, ReturnStmt) and (
+                    is_name(nested.expr, name)
+                    or (isinstance(nested.expr, CallExpr) and _passes(nested.expr, name))
+                ):
+                    # (`return Wrapped(socket=sock)`: guarded, the wrapper takes it.)
                     return Kind.BOUND_THEN_RETURNED, None
                 if (
                     isinstance(nested, AssignmentStmt)
@@ -331,6 +369,10 @@ def handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | N
                 ):
                     return Kind.STORED, nested.lvalues[0]
     return None
+
+
+def _passes(call: CallExpr, name: str) -> bool:
+    return any(is_name(arg, name) for arg in call.args)
 
 
 def ends_flow(stmt: Statement, name: str) -> bool:
@@ -385,10 +427,16 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
     (kind, attribute stored in, call passed to, argument)."""
     if isinstance(stmt, WithStmt) and any(is_name(e, name) for e in stmt.expr):
         return Kind.BOUND_THEN_WITH, None, None, ""
-    if isinstance(stmt, TryStmt) and stmt.body.body:
-        first = stmt.body.body[0]
-        if isinstance(first, WithStmt) and any(is_name(e, name) for e in first.expr):
-            return Kind.BOUND_THEN_WITH, None, None, ""  # `try: with out, src: ...`
+    if isinstance(stmt, TryStmt):
+        # `try: with out, src: ...`, also after bookkeeping (`self._level += 1`).
+        for first in stmt.body.body:
+            if is_flag(first, name) or (
+                isinstance(first, OperatorAssignmentStmt) and isinstance(first.rvalue, (IntExpr, NameExpr))
+            ):
+                continue
+            if isinstance(first, WithStmt) and any(is_name(e, name) for e in first.expr):
+                return Kind.BOUND_THEN_WITH, None, None, ""
+            break
     if isinstance(stmt, ReturnStmt):
         if is_name(stmt.expr, name):
             return Kind.BOUND_THEN_RETURNED, None, None, ""

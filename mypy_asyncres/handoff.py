@@ -85,7 +85,7 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
             return None
         return f"{defining.fullname}.{callee.name}", method, defining, True
     if isinstance(callee, MemberExpr):
-        receiver = get_proper_type(checker.lookup_type_or_none(callee.expr))
+        receiver = get_proper_type(checker.lookup_type_or_none(callee.expr) or _declared_type(callee.expr))
         info = None
         if isinstance(receiver, Instance):
             info = receiver.type
@@ -99,6 +99,13 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
             if defining is not None and method is not None:
                 return f"{defining.fullname}.{callee.name}", method, defining, True
     return None
+
+
+def _declared_type(expr: Expression) -> Type | None:
+    """The type of a name a later statement uses, before mypy checks that statement: the
+    variable's (inferred when it was bound) type."""
+    node = expr.node if isinstance(expr, NameExpr) else None
+    return node.type if isinstance(node, Var) else None
 
 
 def _constructed_class(typ: Type | None) -> TypeInfo | None:

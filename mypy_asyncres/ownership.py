@@ -39,6 +39,7 @@ from mypy.nodes import (
     Statement,
     StrExpr,
     TypeInfo,
+    WithStmt,
 )
 from mypy.plugin import ClassDefContext
 from mypy.plugins.common import add_attribute_to_class
@@ -270,6 +271,19 @@ def _stored_parameters(
     return owns
 
 
+def _entered_fields(func: FuncDef) -> set[str]:
+    """The `self.<attr>` a method enters as a `with` / `async with` item."""
+    self_name = func.arguments[0].variable.name
+    found = set()
+    for stmt in _statements(func.body.body):
+        if isinstance(stmt, WithStmt):
+            for item in stmt.expr:
+                attr = _self_attribute(item, self_name)
+                if attr is not None:
+                    found.add(attr)
+    return found
+
+
 def _field_aliases(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
     """Properties that return a field: property name -> the field."""
     found = {}
@@ -311,6 +325,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
     borrows: list[str] = []
     forwards: dict[str, list[Forward]] = {}
     enters: dict[str, list[str]] = {}
+    entered_fields: set[str] = set()
     has_release = False
     for stmt in defn.defs.body:
         # Most classes have neither a release method nor a getter: one cheap pass first
@@ -324,14 +339,17 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 type(stmt) is OverloadedFuncDef and is_class_release_method(stmt.name, release_methods)
             )
             continue
-        if func.unanalyzed_type is not None and func.arguments:
-            # Only annotated factories can be declared to return a resource.
-            forwarded = forwards_of(func)
-            if forwarded:
-                forwards[func.name] = forwarded
-            entering = entered_parameters(func)
-            if entering:
-                enters[func.name] = entering
+        if func.arguments:
+            if func.unanalyzed_type is not None:
+                # Only annotated factories can be declared to return a resource.
+                forwarded = forwards_of(func)
+                if forwarded:
+                    forwards[func.name] = forwarded
+                entering = entered_parameters(func)
+                if entering:
+                    enters[func.name] = entering
+            # A field some method enters (`with self._stack:`) is released at its exit.
+            entered_fields |= _entered_fields(func)
         if is_class_release_method(func.name, release_methods):
             has_release = True
             continue
@@ -386,6 +404,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
         elif always:
             owns = _stored_parameters(methods, always)
     result: dict[str, Any] = {}
+    released |= entered_fields
     if opaque:
         result[OPAQUE_RELEASE] = True
     if forwards:

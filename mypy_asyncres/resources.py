@@ -357,7 +357,9 @@ def classify_callee(
                 return Producer(fullname, False, _is_overloaded(node))
             continue
         if types.declares_resource(ret) or (
-            isinstance(ret, TupleType) and any(types.declares_resource(item) for item in ret.items)
+            isinstance(ret, TupleType)
+            and ret.partial_fallback.type.fullname == "builtins.tuple"
+            and any(types.declares_resource(item) for item in ret.items)
         ):
             # (`-> tuple[Lease, int]`: the caller receives the resource as a member.)
             return Producer(fullname, False, _is_overloaded(node))

@@ -31,6 +31,8 @@ class Kind(enum.Enum):
     BOUND_THEN_RELEASED = "bound, then released before anything can raise"
     # Released by an `except Exception:` that cancellation (or KeyboardInterrupt) skips.
     BOUND_THEN_NARROW_GUARD = "bound, then released by a narrow except"
+    # Used by calls that can raise, then returned or stored (`handed_on`: stored).
+    USED_BEFORE_HANDOFF = "used, then handed on"
     STORED = "stored in an attribute or item"
     DISCARDED = "discarded"
     PASSED = "passed as an argument"

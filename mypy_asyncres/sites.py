@@ -80,6 +80,7 @@ from mypy_asyncres.names import (
 from mypy_asyncres.flows import (
     COLLECTION_ADDERS,
     awaits_in,
+    calls_with,
     narrow_guard,
     ends_flow,
     guards,
@@ -162,6 +163,7 @@ class Collector:
             return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
         passed: Site | None = None
         first = True
+        used = False  # a call that can raise used it (see USED_BEFORE_HANDOFF)
         for stmt in statements_after(self.levels):
             if is_flag(stmt, name):
                 continue
@@ -195,11 +197,16 @@ class Collector:
                     return site
                 passed = passed or site
             elif kind in _HANDED_OUT or (first and kind is not Kind.BOUND):
+                if used and kind in _HANDED_OUT:
+                    # `sock.connect(addr)` before `return sock`: if that raises, the
+                    # value is dropped unreleased.
+                    return Site(Kind.USED_BEFORE_HANDOFF, name, self.function, handed_on=kind is Kind.STORED)
                 detail = describe(target) if target is not None else name
                 return Site(kind, detail, self.function, target=target)
             elif kind is not Kind.BOUND or ends_flow(stmt, name):
                 # Entered or released only after other code ran, or the flow ends.
                 return passed or Site(Kind.BOUND, name, self.function)
+            used = used or calls_with(stmt, name)
             first = False
         return passed or Site(Kind.BOUND, name, self.function)
 

@@ -29,6 +29,7 @@ from mypy.types import (
     Type,
     TypeOfAny,
     UninhabitedType,
+    UnionType,
     get_proper_type,
 )
 
@@ -54,7 +55,9 @@ from mypy_asyncres.sites import Function, Kind, Site, describe
 _ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
 _RETURNED = frozenset({Kind.RETURNED, Kind.BOUND_THEN_RETURNED})
 # In __enter__ / __aenter__, what is neither kept nor released (nor handed on).
-_LOST_IN_ENTER = frozenset({Kind.BOUND, Kind.DISCARDED, Kind.BOUND_THEN_NARROW_GUARD, Kind.STORED})
+_LOST_IN_ENTER = frozenset(
+    {Kind.BOUND, Kind.DISCARDED, Kind.BOUND_THEN_NARROW_GUARD, Kind.STORED, Kind.USED_BEFORE_HANDOFF}
+)
 # Sites that need nothing more: the await expression has its own site; released before
 # anything can raise; never meant to run.
 _QUIET = frozenset({Kind.AWAITED, Kind.BOUND_THEN_RELEASED, Kind.TYPE_CHECK})
@@ -108,7 +111,7 @@ def _declared_return(function: Function) -> Type | None:
     return sig.ret_type
 
 
-def _hands_ownership_out(function: Function | None, types: ResourceTypes) -> bool:
+def _hands_ownership_out(function: Function | None, types: ResourceTypes, resource: Type | None = None) -> bool:
     """Whether returning a resource from this function passes it to a checked caller.
 
     Declared as a resource (or `AbstractContextManager`): the caller's call is checked.
@@ -127,7 +130,26 @@ def _hands_ownership_out(function: Function | None, types: ResourceTypes) -> boo
         return not types.strict
     if types.declares_resource(declared, enter_protocols=True):
         return True
+    if not types.strict and _declares_base_of(declared, resource):
+        # `-> _socket.socket | None` for a `socket.socket`: the caller is told less than
+        # it gets, as for `-> IO[str]`.
+        return True
     return not types.strict and types.declares_resource(declared, enter_protocols=True, structural=True)
+
+
+def _declares_base_of(declared: Type, resource: Type | None) -> bool:
+    """Whether a declared type (or a member of a declared union) is a base class of the
+    resource's class."""
+    proper_resource = get_proper_type(resource) if resource is not None else None
+    if not isinstance(proper_resource, Instance):
+        return False
+    proper = get_proper_type(declared)
+    items = proper.items if isinstance(proper, UnionType) else [proper]
+    return any(
+        isinstance(item, Instance) and item.type.fullname != "builtins.object"
+        and proper_resource.type.has_base(item.type.fullname)
+        for item in items
+    )
 
 
 def _is_context_decorator(resource: Type) -> bool:
@@ -289,6 +311,12 @@ def _judge_close_only(
             errors.narrow_guard(name, site.detail, site.caught, site.cancellable),
             errors.catch_base_exception_note(site.cancellable),
         )
+    if kind is Kind.USED_BEFORE_HANDOFF:
+        return Finding(
+            errors.RESOURCE_NOT_ENTERED,
+            errors.used_before_handoff(name, site.detail, site.handed_on),
+            errors.guard_uses_note(site.detail),
+        )
     note = errors.close_in_finally_note(site.detail) if kind is Kind.BOUND else None
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
 
@@ -336,6 +364,12 @@ def judge(
         return Finding(
             errors.RESOURCE_NOT_ENTERED, errors.narrow_guard(name, site.detail, site.caught, site.cancellable), fix
         )
+    if kind is Kind.USED_BEFORE_HANDOFF:
+        return Finding(
+            errors.RESOURCE_NOT_ENTERED,
+            errors.used_before_handoff(name, site.detail, site.handed_on),
+            errors.guard_uses_note(site.detail),
+        )
     if kind is Kind.BOUND and function is None:
         # A module global or a class attribute: it lives as long as the process.
         return Finding(
@@ -343,7 +377,7 @@ def judge(
         )
     if not released_by_exit:
         statement = f"{statement} {errors.closing_wrapper(statement)}(...)"
-    if kind in _RETURNED and _hands_ownership_out(function, types):
+    if kind in _RETURNED and _hands_ownership_out(function, types, resource):
         return None
     if kind is Kind.CHAINED and site.detail in ENTER_METHODS:
         # `await session.get(url).__aenter__()`: entered by hand; its exit is called by hand.
@@ -419,8 +453,8 @@ class CallChecker:
     def _tuple_member(self, typ: Type) -> Produced | None:
         """`-> tuple[Lease, int]`: the first member that is a resource."""
         proper = get_proper_type(typ)
-        if not isinstance(proper, TupleType):
-            return None
+        if not isinstance(proper, TupleType) or proper.partial_fallback.type.fullname != "builtins.tuple":
+            return None  # (a NamedTuple's members are read by name, not followed)
         for i, item in enumerate(proper.items):
             found = self.types.resource_in(item)
             if found is not None:
