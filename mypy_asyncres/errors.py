@@ -29,6 +29,11 @@ RESOURCE_GLOBAL: Final = ErrorCode(
     "General",
     sub_code_of=RESOURCE_NOT_ENTERED,
 )
+RESOURCE_USED_AFTER_EXIT: Final = ErrorCode(
+    "resource-used-after-exit",
+    "A resource is used after the 'with' block that released it, or carried out of it",
+    "General",
+)
 RESOURCE_NEEDS_CLOSING: Final = ErrorCode(
     "resource-needs-closing",
     "A context manager whose exit does not release the resource is entered directly",
@@ -142,6 +147,38 @@ def narrow_guard(resource: str, name: str, caught: str, cancellable: bool) -> st
 def catch_base_exception_note(cancellable: bool) -> str:
     when = "the task is cancelled" if cancellable else "the program is interrupted"
     return f'Release it in "except BaseException:" (then re-raise), so that it is released when {when} too'
+
+
+def used_after_exit(name: str, end_line: int, what: str) -> str:
+    return f'"{name}" is used after the block that released it (ended on line {end_line}): {what}'
+
+
+def escapes_block(name: str, what: str) -> str:
+    return f'"{name}" is {what}: the caller receives it already released'
+
+
+def outlives_block(name: str, group: str, end_line: int) -> str:
+    return (
+        f'"{name}" is handed to a task of "{group}", which outlives the block that releases '
+        f'"{name}" (it ends on line {end_line})'
+    )
+
+
+def move_use_note(statement: str) -> str:
+    return f'Move the use into the "{statement}" block, or keep the resource open where it is used'
+
+
+ESCAPE_NOTE: Final = (
+    'Return what you read from it inside the block, or make the function a generator '
+    '("yield" inside the block keeps it open)'
+)
+
+
+def enter_group_inside_note(statement: str, name: str) -> str:
+    return (
+        f'Enter the task group inside the "{statement} ... as {name}:" block, or wait for '
+        "the task before the block ends"
+    )
 
 
 def not_closed(resource: str, how: str) -> str:

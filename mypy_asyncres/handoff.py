@@ -334,6 +334,11 @@ def passed_where_unknown(site: Site, checker: TypeChecker) -> bool:
         if isinstance(node, FuncDef) and (node.type is None or getattr(node.type, "implicit", False)):
             return True  # unannotated
         callee = getattr(node, "type", None) if isinstance(node, (FuncDef, OverloadedFuncDef, Var)) else None
+        if callee is None and isinstance(outer.callee, MemberExpr):
+            # `loop.create_server(sock=sock)` on a receiver of no known type yet (an
+            # unannotated parameter, a local bound later from `Any`).
+            receiver = checker.lookup_type_or_none(outer.callee.expr) or _declared_type(outer.callee.expr)
+            return receiver is None or isinstance(get_proper_type(receiver), AnyType)
         if callee is None:
             return False
     if isinstance(get_proper_type(callee), AnyType):

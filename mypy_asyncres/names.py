@@ -89,3 +89,14 @@ AWAIT_PASS_THROUGH: Final = frozenset(
 OWNING_CALLEES: Final = frozenset({"contextlib.closing", "contextlib.aclosing"})
 # A context manager used as `@decorator` is entered around each call of the function.
 CONTEXT_DECORATORS: Final = frozenset({"contextlib.ContextDecorator", "contextlib.AsyncContextDecorator"})
+
+# Task groups: `async with asyncio.TaskGroup() as tg:`, `anyio.create_task_group()`,
+# `trio.open_nursery()` (matched by package and last name: their defining modules move).
+_TASK_GROUP_PACKAGES: Final = frozenset({"asyncio", "anyio", "trio"})
+_TASK_GROUP_NAMES: Final = frozenset({"TaskGroup", "create_task_group", "open_nursery"})
+# What starts a task in a group, handed the arguments it runs with.
+TASK_SPAWNERS: Final = frozenset({"create_task", "start_soon", "start"})
+
+
+def is_task_group_factory(fullname: str) -> bool:
+    return fullname.partition(".")[0] in _TASK_GROUP_PACKAGES and fullname.rpartition(".")[2] in _TASK_GROUP_NAMES

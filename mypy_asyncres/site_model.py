@@ -13,6 +13,8 @@ from mypy.nodes import (
     IndexExpr,
     MemberExpr,
     NameExpr,
+    Statement,
+    WithStmt,
 )
 
 
@@ -81,6 +83,10 @@ class Site:
     # UNPACKED, INDEXED: the sites of a tuple's members (see Kind).
     items: list[Site] | None = None
     index: int = -1
+    # WITH, for an item bound to a name (`with open(p) as f:`): the statement and the
+    # enclosing blocks (see sites.Collector.levels), for what follows its exit.
+    statement: WithStmt | None = None
+    levels: list[tuple[list[Statement], int]] | None = None
 
 
 @dataclass(slots=True, eq=False)

@@ -313,7 +313,12 @@ class Collector:
         depend on the blocks (which site_index.py walks only when asked)."""
         if isinstance(s, WithStmt):
             for item, target in zip(s.expr, s.target):
-                self.expr(item, self.site(Kind.WITH))
+                if isinstance(target, NameExpr) and self.function is not None:
+                    # What follows the block is read for uses after its exit (after_exit.py).
+                    site = Site(Kind.WITH, target.name, self.function, statement=s, levels=list(self.levels))
+                else:
+                    site = self.site(Kind.WITH)
+                self.expr(item, site)
                 if target is not None:
                     self.expr(target, self.site(Kind.EXPRESSION))
         elif isinstance(s, IfStmt):

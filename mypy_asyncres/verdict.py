@@ -10,6 +10,7 @@ from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
 from mypy.nodes import (
     AssignmentStmt,
+    Context,
     AwaitExpr,
     CallExpr,
     Decorator,
@@ -20,6 +21,7 @@ from mypy.nodes import (
     TypeInfo,
 )
 from mypy.plugin import FunctionContext, MethodContext
+from mypy.subtypes import find_member
 from mypy.types import (
     AnyType,
     CallableType,
@@ -28,6 +30,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
+    TypeVarType,
     UninhabitedType,
     UnionType,
     get_proper_type,
@@ -44,6 +47,7 @@ from mypy_asyncres.names import (
 )
 from mypy_asyncres.daemon import record_owner_dependencies
 from mypy_asyncres.fingerprint import records_dependencies
+from mypy_asyncres.after_exit import block_end, misuses
 from mypy_asyncres.handoff import passed_where_unknown, takes_ownership
 from mypy_asyncres.marking import is_context_manager
 from mypy_asyncres.ownership import release_methods_of, releases, unseen_release
@@ -450,6 +454,33 @@ class CallChecker:
             return Produced(ret, enterable=_is_context_manager(ret))
         return None
 
+    def _check_after_exit(self, checker: TypeChecker, site: Site, resource: Type) -> None:
+        """A `with` item bound to a name: its uses after the exit (after_exit.py)."""
+        stmt, levels = site.statement, site.levels
+        assert stmt is not None and levels is not None
+        if not _enters_as_resource(resource, stmt.is_async, self.types):
+            return  # `with TemporaryDirectory() as path:` binds a path, not the resource
+        statement = "async with" if stmt.is_async else "with"
+        end = block_end(stmt)
+        for misuse in misuses(site.detail, stmt, levels):
+            if misuse.kind == "after":
+                finding = Finding(
+                    errors.RESOURCE_USED_AFTER_EXIT,
+                    errors.used_after_exit(site.detail, end, misuse.what),
+                    errors.move_use_note(statement),
+                )
+            elif misuse.kind == "escape":
+                finding = Finding(
+                    errors.RESOURCE_USED_AFTER_EXIT, errors.escapes_block(site.detail, misuse.what), errors.ESCAPE_NOTE
+                )
+            else:
+                finding = Finding(
+                    errors.RESOURCE_USED_AFTER_EXIT,
+                    errors.outlives_block(site.detail, misuse.group, end),
+                    errors.enter_group_inside_note(statement, site.detail),
+                )
+            report(checker, finding, misuse.node, (id(misuse.node), checker.pass_num), self.sites.reported, False)
+
     def _tuple_member(self, typ: Type) -> Produced | None:
         """`-> tuple[Lease, int]`: the first member that is a resource."""
         proper = get_proper_type(typ)
@@ -505,6 +536,8 @@ class CallChecker:
                 if records_dependencies(checker.options):
                     record_owner_dependencies(checker, owner)
         released = self.types.released_by_exit(resource, producer.fullname)
+        if site.kind is Kind.WITH and site.statement is not None and released:
+            self._check_after_exit(checker, site, resource)
         # Most checked calls are fine: name the resource (format_type is not cheap) only
         # for a finding.
         if judge(site, resource, self.types, "", released, produced.enterable, field) is None:
@@ -535,7 +568,7 @@ def _resource_name(resource: Type, call: CallExpr, producer: Producer, checker: 
 def report(
     checker: TypeChecker,
     finding: Finding,
-    context: CallExpr,
+    context: Context,
     key: tuple[int, int],
     reported: set[object],
     overloaded: bool = True,
@@ -568,6 +601,29 @@ def report(
     finally:
         errors._watchers = watchers
     return True
+
+
+def _enters_as_resource(resource: Type, is_async: bool, types: ResourceTypes) -> bool:
+    """Whether entering the resource binds a resource (itself, or what a request context
+    manager's `__aenter__` gives), not a plain value."""
+    proper = get_proper_type(resource)
+    if not isinstance(proper, Instance):
+        return False
+    method = "__aenter__" if is_async else "__enter__"
+    if proper.type.get(method) is None:
+        return False
+    sig = get_proper_type(find_member(method, proper, proper))
+    if not isinstance(sig, CallableType):
+        return False
+    entered: Type = sig.ret_type
+    if is_async:
+        entered = await_result(entered) or entered
+    proper_entered = get_proper_type(entered)
+    if isinstance(proper_entered, TypeVarType):
+        return True  # `def __enter__(self) -> Self`
+    if isinstance(proper_entered, Instance) and proper.type.has_base(proper_entered.type.fullname):
+        return True  # itself (`open(p)` gives the file it is)
+    return types.resource_in(entered) is not None
 
 
 def _member_site(site: Site, member: int) -> Site:
