@@ -54,6 +54,11 @@ RELEASE = "self._conn.close()"
 NOT_RELEASED = [
     'app.py:5: error: "Conn" is stored in "self._other", but "Base.close" does not release it  [resource-not-released]'
 ]
+USE_AFTER_EXIT = "    with make() as used:\n        pass\n    used.close()\n"
+USED_AFTER_EXIT = [
+    'app.py:13: error: "used" is used after the block that released it (ended on line 12): a call of "used.close"  [resource-used-after-exit]',
+    'app.py:13: note: Move the use into the "with" block, or keep the resource open where it is used',
+]
 CONFIG = "[mypy]\nplugins = mypy_asyncres\nstrict = True\n{section}"
 
 
@@ -72,6 +77,8 @@ STEPS = [
     ("remove the class mark", "", "", "", "", []),
     ("add the function mark", "", "@must_enter\n", "", "", bound(10, "m")),
     ("change the user", "", "@must_enter\n", "    with make():\n        pass\n", "", bound(10, "m")),
+    ("use a resource after its block", "", "@must_enter\n", USE_AFTER_EXIT, "", bound(10, "m") + USED_AFTER_EXIT),
+    ("stop using it after its block", "", "@must_enter\n", "    with make():\n        pass\n", "", bound(10, "m")),
     ("configure the class as a resource", "", "@must_enter\n", "", "[mypy_asyncres]\nresources = lib.Conn\n",
      bound(9, "c") + bound(10, "m") + NOT_RELEASED),
     ("change the user again", "", "@must_enter\n", "    with make():\n        pass\n",
