@@ -120,7 +120,10 @@ CONFIG = "[mypy]\nplugins = mypy_asyncres\n"
 
 LEAK_CODES = ("resource-not-entered", "resource-not-released", "resource-global", "resource-needs-closing")
 MANUAL_CLOSE = "resource-manual-close"
-REPORT_CODES = (*LEAK_CODES, MANUAL_CLOSE)
+# Not a leak: a use of a resource after its block released it. Counted and listed apart
+# (the labels are about creation sites; each of these is checked by reading the code).
+USED_AFTER_EXIT = "resource-used-after-exit"
+REPORT_CODES = (*LEAK_CODES, MANUAL_CLOSE, USED_AFTER_EXIT)
 INTERNAL_CODE = "resource-internal"
 LABELS = ("entered", "owned", "closed", "leak")
 NOT_CATALOGUED = "(not catalogued)"
@@ -473,6 +476,7 @@ class Score:
     unlabelled: int = 0  # reports of any code on unlabelled lines
     manual: int = 0
     manual_closed: int = 0
+    after_exit: int = 0
     internal: int = 0
 
     def add(self, other: Score) -> None:
@@ -481,7 +485,7 @@ class Score:
         for k in REPORT_CODES:
             self.codes[k] += other.codes[k]
         for attr in ("leaks", "leaks_found", "listed_leaks", "listed_found", "leak_reports", "tp",
-                     "fp", "fn", "unlabelled", "manual", "manual_closed", "internal"):
+                     "fp", "fn", "unlabelled", "manual", "manual_closed", "after_exit", "internal"):
             setattr(self, attr, getattr(self, attr) + getattr(other, attr))
 
 
@@ -497,6 +501,10 @@ def score(res: Result, labels: list[Label], listing: list[str], all_reports: lis
         hit = by_line.get((r.path, r.line))
         label = hit.label if hit else "-"
         all_reports.append(f"{res.dist} {r.path}:{r.line} {r.code} {label} {r.message}")
+        if r.code == USED_AFTER_EXIT:
+            s.after_exit += 1
+            listing.append(f"after-exit  {res.dist} {r.path}:{r.line} {r.message}")
+            continue
         if hit is None:
             s.unlabelled += 1
             listing.append(f"unlabelled  {res.dist} {r.path}:{r.line} -/{r.code} {r.message}")
@@ -541,7 +549,7 @@ def pct(num: int, den: int) -> str:
 
 def print_table(results: list[Result], scores: list[Score], total: Score) -> None:
     head = ("package", "files", "klines", "secs", "exit", "ent", "own", "clo", "leak",
-            "not-ent", "not-rel", "global", "needs-cl", "man-cl", "tp", "fp", "fn", "unlab", "int",
+            "not-ent", "not-rel", "global", "needs-cl", "man-cl", "aft-ex", "tp", "fp", "fn", "unlab", "int",
             "status")
     rows: list[tuple[str, ...]] = [head]
 
@@ -579,6 +587,7 @@ def summary(prefix: str, total: Score) -> str:
             f"{pct(total.listed_found, total.listed_leaks)}, {total.listed_found}/{total.listed_leaks}), "
             f"precision {pct(total.tp, total.leak_reports)} "
             f"({total.tp}/{total.leak_reports}), {total.manual} manual-close, "
+            f"{total.after_exit} used-after-exit, "
             f"{total.unlabelled} unlabelled, {total.internal} internal errors")
 
 
