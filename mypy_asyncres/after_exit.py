@@ -145,14 +145,15 @@ def _scan(name: str, statements: list[Statement]) -> tuple[Misuse | None, bool]:
                         return use, True
             continue
         if isinstance(stmt, WithStmt):
-            for item in stmt.expr:
+            # Items are entered in order, each target bound before the next item runs.
+            for item, target in zip(stmt.expr, stmt.target):
                 if is_name(item, name):
                     return Misuse(item, "entered again", "after"), True
                 use = _use_in_expression(name, item)
                 if use is not None:
                     return use, True
-            if any(is_name(t, name) for t in stmt.target if t is not None):
-                return None, False  # rebound by this `with`
+                if target is not None and is_name(target, name):
+                    return None, False  # rebound by this `with`
             use, live = _scan(name, stmt.body.body)
             if use is not None or not live:
                 return use, live
