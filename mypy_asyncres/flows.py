@@ -371,6 +371,23 @@ def handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | N
     return None
 
 
+def every_branch_returns(stmt: Statement, name: str) -> bool:
+    """An `if` with an `else` each branch of which returns `name` (as it is, cast, or
+    given to the returned call): `if fresh: return wrap(resp)` / `else: return resp`."""
+    if not isinstance(stmt, IfStmt) or stmt.else_body is None:
+        return False
+    for block in [*stmt.body, stmt.else_body]:
+        last = block.body[-1] if block.body else None
+        if not isinstance(last, ReturnStmt) or last.expr is None:
+            return False
+        value = last.expr
+        if isinstance(value, CallExpr) and isinstance(value.analyzed, CastExpr):
+            value = value.analyzed.expr
+        if not (is_name(value, name) or (isinstance(value, CallExpr) and _passes(value, name))):
+            return False
+    return True
+
+
 def _passes(call: CallExpr, name: str) -> bool:
     return any(is_name(arg, name) for arg in call.args)
 

@@ -81,6 +81,7 @@ from mypy_asyncres.flows import (
     COLLECTION_ADDERS,
     awaits_in,
     calls_with,
+    every_branch_returns,
     narrow_guard,
     ends_flow,
     guards,
@@ -169,6 +170,10 @@ class Collector:
                 continue
             if first and (releases_now(stmt, name) or waits_without_pipes(stmt, name, value)):
                 return Site(Kind.BOUND_THEN_RELEASED, name, self.function)
+            if every_branch_returns(stmt, name):
+                if used:
+                    return Site(Kind.USED_BEFORE_HANDOFF, name, self.function)
+                return Site(Kind.BOUND_THEN_RETURNED, name, self.function)
             if releases_before_leaving(stmt, name) or rebinds_only_when_unset(stmt, name):
                 first = False
                 continue
