@@ -27,7 +27,7 @@ from mypy.nodes import (
 )
 from mypy.types import FunctionLike, Instance, get_proper_type
 
-from mypy_asyncres.config import Config, ConfigError
+from mypy_asyncres.config import Config, ConfigError, error_line
 
 Lookup = Callable[[str], "SymbolTableNode | None"]
 
@@ -59,6 +59,8 @@ class Entry:
     # Keywords one of which must be passed as `True` for a call to produce the resource
     # (`client.send(request, stream=True)`); empty: every call does.
     only_with: tuple[str, ...] = ()
+    # Class entries its calls return: switching the callable off alone leaves them on.
+    produces: tuple[str, ...] = ()
 
     @property
     def roots(self) -> set[str]:
@@ -83,6 +85,7 @@ def parse_entries(raw: bytes, source: str) -> list[Entry]:
                 tuple(item.get("owns", ())),
                 tuple(item.get("owns_unless", ())),
                 tuple(item.get("only_with", ())),
+                tuple(item.get("produces", ())),
             )
         )
     return entries
@@ -107,10 +110,19 @@ def with_config(entries: list[Entry], config: Config, config_file: str) -> list[
     known = {entry.name for entry in entries}
     for name in config.ignore_resources:
         if name not in known:
-            raise ConfigError(
-                f'{config_file}: error: ignore_resources: "{name}" is not an entry of the catalogue'
-            )
+            raise ConfigError(error_line(config_file, f'ignore_resources: "{name}" is not an entry of the catalogue'))
     ignored = set(config.ignore_resources)
+    by_name = {entry.name: entry for entry in entries}
+    for name in config.ignore_resources:
+        for produced in by_name[name].produces:
+            if produced not in ignored:
+                raise ConfigError(
+                    error_line(
+                        config_file,
+                        f'ignore_resources: "{name}" is switched off, but what it returns is still a resource '
+                        f'through "{produced}": switch that entry off too',
+                    )
+                )
     closing = set(config.needs_closing)
     result = [
         replace(entry, enter_releases=entry.enter_releases and entry.name not in closing)

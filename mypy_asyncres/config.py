@@ -27,6 +27,19 @@ class ConfigError(Exception):
     """One line naming the file, the key and the value that is wrong."""
 
 
+# The TOML table spelled like the package (`[tool.mypy-asyncres]`): the same section.
+TOML_SPELLINGS: Final = ("mypy_asyncres", "mypy-asyncres")
+# In an ini file `[mypy-asyncres]` is mypy's own per-module section for a module named
+# "asyncres": it cannot be ours, and is almost always meant to be.
+_INI_MISSPELLING: Final = "[mypy-asyncres]"
+
+
+def error_line(path: str, detail: str) -> str:
+    """Every configuration error: `<file>: error: [<section>] <what is wrong>`."""
+    section = TOML_SECTION if path.endswith(".toml") else INI_SECTION
+    return f"{path}: error: [{section}] {detail}"
+
+
 class Config:
     """The section's values. A plain class: every mypy run creates this class, and a
     dataclass or NamedTuple costs 0.3 to 1 ms to create."""
@@ -93,18 +106,32 @@ def load(config_file: str | None) -> Config:
             try:
                 data = tomllib.load(f)
             except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"{config_file}: error: invalid TOML: {exc}") from None
-        section = data.get("tool", {}).get("mypy_asyncres")
-        if section is None:
+                raise ConfigError(error_line(config_file, f"invalid TOML: {exc}")) from None
+        tool = data.get("tool", {})
+        found = [name for name in TOML_SPELLINGS if name in tool]
+        if not found:
             return Config()
+        if len(found) > 1:
+            raise ConfigError(
+                error_line(config_file, "is given twice, as [tool.mypy_asyncres] and [tool.mypy-asyncres]: keep one")
+            )
+        section = tool[found[0]]
         if not isinstance(section, dict):
-            raise ConfigError(f"{config_file}: error: [{TOML_SECTION}] must be a table")
-        return _parse(section, config_file, f"[{TOML_SECTION}]", from_ini=False)
+            raise ConfigError(error_line(config_file, "must be a table"))
+        return _parse(section, config_file, from_ini=False)
     try:
         with open(config_file, "rb") as f:
             text = f.read()
     except OSError as exc:
-        raise ConfigError(f"{config_file}: error: cannot read it: {exc.strerror}") from None
+        raise ConfigError(error_line(config_file, f"cannot read it: {exc.strerror}")) from None
+    if _INI_MISSPELLING.encode() in text:
+        raise ConfigError(
+            error_line(
+                config_file,
+                f"the section is written [{INI_SECTION}] in an ini file: {_INI_MISSPELLING} is mypy's "
+                'own section for a module named "asyncres"',
+            )
+        )
     if f"[{INI_SECTION}]".encode() not in text:
         # No section (its header is `[mypy_asyncres]` as written): nothing to parse.
         # configparser would cost every warm run ~0.7 M instructions.
@@ -115,40 +142,37 @@ def load(config_file: str | None) -> Config:
     try:
         parser.read(config_file)
     except configparser.Error as exc:
-        raise ConfigError(f"{config_file}: error: {exc}".replace("\n", " ")) from None
+        raise ConfigError(error_line(config_file, str(exc).replace("\n", " "))) from None
     if not parser.has_section(INI_SECTION):
         return Config()
-    return _parse(dict(parser.items(INI_SECTION)), config_file, f"[{INI_SECTION}]", from_ini=True)
+    return _parse(dict(parser.items(INI_SECTION)), config_file, from_ini=True)
 
 
-def _parse(section: Mapping[str, object], path: str, where: str, from_ini: bool) -> Config:
+def _parse(section: Mapping[str, object], path: str, from_ini: bool) -> Config:
     values: dict[str, tuple[str, ...]] = {}
     flags: dict[str, bool] = {}
     for key, raw in section.items():
         if key not in KEYS:
             known = ", ".join(KEYS)
-            raise ConfigError(f'{path}: error: {where} unknown key "{key}" (known keys: {known})')
+            raise ConfigError(error_line(path, f'unknown key "{key}" (known keys: {known})'))
         if key in _BOOL_KEYS:
             flag = _flag(raw, from_ini)
             if flag is None:
                 expected = "true or false"
-                raise ConfigError(f"{path}: error: {where} {key} = {raw!r}: expected {expected}")
+                raise ConfigError(error_line(path, f"{key} = {raw!r}: expected {expected}"))
             flags[key] = flag
             continue
         names = _names(raw, from_ini)
         if names is None:
             expected = "a comma-separated list of names" if from_ini else "a list of strings"
-            raise ConfigError(f"{path}: error: {where} {key} = {raw!r}: expected {expected}")
+            raise ConfigError(error_line(path, f"{key} = {raw!r}: expected {expected}"))
         for name in names:
             if key in _METHOD_KEYS:
                 if not re.match(_IDENTIFIER, name):
-                    raise ConfigError(
-                        f'{path}: error: {where} {key}: "{name}" is not a method name (write it as "close")'
-                    )
+                    raise ConfigError(error_line(path, f'{key}: "{name}" is not a method name (write it as "close")'))
             elif not re.match(_DOTTED_NAME, name):
                 raise ConfigError(
-                    f'{path}: error: {where} {key}: "{name}" is not a fully-qualified name '
-                    '(write it as "package.module.Name")'
+                    error_line(path, f'{key}: "{name}" is not a fully-qualified name (write it as "package.module.Name")')
                 )
         values[key] = names
     return Config(

@@ -86,8 +86,10 @@ class AsyncResPlugin(Plugin):
 
     def _unresolved(self, entry: Entry) -> None:
         _stop(
-            f'{self.options.config_file}: error: resources: "{entry.name}" does not resolve: '
-            "its module is checked but defines no such name"
+            config.error_line(
+                self.options.config_file or "",
+                f'resources: "{entry.name}" does not resolve: its module is checked but defines no such name',
+            )
         )
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:

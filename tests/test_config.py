@@ -62,7 +62,7 @@ def test_ini_section_is_found_only_under_its_own_header(tmp_path: Path) -> None:
 
 
 def test_unreadable_ini_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"^.*missing\.ini: error: cannot read it: No such file or directory$"):
+    with pytest.raises(ConfigError, match=r"^.*missing\.ini: error: \[mypy_asyncres\] cannot read it: No such file or directory$"):
         load(str(tmp_path / "missing.ini"))
 
 
@@ -140,7 +140,7 @@ def test_configured_name_that_does_not_resolve(tmp_path: Path, cache: Path) -> N
     result = run_cli(tmp_path, "m.py", cache=cache)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        'mypy.ini: error: resources: "lib.Sesion" does not resolve: '
+        'mypy.ini: error: [mypy_asyncres] resources: "lib.Sesion" does not resolve: '
         "its module is checked but defines no such name"
     ]
 
@@ -165,7 +165,7 @@ def test_configured_typo_is_reported_wherever_it_is(
     result = run_cli(tmp_path, "m.py", cache=cache)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.splitlines() == [
-        f'mypy.ini: error: resources: "{name}" does not resolve: its module is checked but defines no such name'
+        f'mypy.ini: error: [mypy_asyncres] resources: "{name}" does not resolve: its module is checked but defines no such name'
     ]
 
 
@@ -176,3 +176,46 @@ def test_configured_name_of_a_package_not_in_the_build_is_not_an_error(tmp_path:
     write(tmp_path, "m.py", "x = len('x')\n")
     result = run_cli(tmp_path, "m.py", cache=cache)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_toml_table_spelled_like_the_package(tmp_path: Path) -> None:
+    path = write(tmp_path, "pyproject.toml", '[tool.mypy-asyncres]\nresources = ["app.db.Conn"]\n')
+    assert load(path).resources == ("app.db.Conn",)
+
+
+def test_toml_table_given_twice(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "pyproject.toml", '[tool.mypy_asyncres]\nresources = []\n[tool.mypy-asyncres]\nresources = []\n'
+    )
+    with pytest.raises(ConfigError) as exc:
+        load(path)
+    assert str(exc.value) == (
+        f"{path}: error: [tool.mypy_asyncres] is given twice, as [tool.mypy_asyncres] and "
+        "[tool.mypy-asyncres]: keep one"
+    )
+
+
+def test_ini_section_spelled_like_the_package(tmp_path: Path) -> None:
+    path = write(tmp_path, "mypy.ini", "[mypy]\n[mypy-asyncres]\nresources = app.Conn\n")
+    with pytest.raises(ConfigError) as exc:
+        load(path)
+    assert str(exc.value) == (
+        f"{path}: error: [mypy_asyncres] the section is written [mypy_asyncres] in an ini file: "
+        '[mypy-asyncres] is mypy\'s own section for a module named "asyncres"'
+    )
+
+
+def test_ignoring_a_callable_names_the_class_entry_that_still_matches() -> None:
+    from mypy_asyncres.catalogue import load_entries, with_config
+
+    config = Config(ignore_resources=("aiofiles.open",))
+    with pytest.raises(ConfigError) as exc:
+        with_config(load_entries(), config, "pyproject.toml")
+    assert str(exc.value) == (
+        'pyproject.toml: error: [tool.mypy_asyncres] ignore_resources: "aiofiles.open" is switched off, but '
+        'what it returns is still a resource through "aiofiles.base.AiofilesContextManager": switch that '
+        "entry off too"
+    )
+    both = Config(ignore_resources=("sqlite3.connect", "sqlite3.Connection"))
+    names = {entry.name for entry in with_config(load_entries(), both, "mypy.ini")}
+    assert not names & {"sqlite3.connect", "sqlite3.Connection"}
