@@ -23,6 +23,11 @@ RESOURCE_NOT_RELEASED: Final = ErrorCode(
     "General",
     sub_code_of=RESOURCE_NOT_ENTERED,
 )
+RESOURCE_OWNER_HINT: Final = ErrorCode(
+    "resource-owner-hint",
+    "A note suggesting @must_enter for a class that releases what it holds on exit",
+    "General",
+)
 RESOURCE_GLOBAL: Final = ErrorCode(
     "resource-global",
     "A resource is kept in a module global or a class attribute for the life of the process",
@@ -183,6 +188,18 @@ def enter_group_inside_note(statement: str, name: str) -> str:
 
 def not_closed(resource: str, how: str) -> str:
     return f'{resource} cannot be entered and must be closed in a "finally", but it is {how}'
+
+
+def drop_await_note(call: str, name: str) -> str:
+    return f'Drop the "await" and enter it: "async with {call} as {name}:"'
+
+
+def enter_discarded_note(statement: str, call: str) -> str:
+    return f'Enter it: "{statement} {call}:"'
+
+
+def enter_chained_note(statement: str, call: str, attribute: str) -> str:
+    return f'Enter it and use it inside the block: "{statement} {call} as x:", then "x.{attribute}"'
 
 
 def use_statement_note(statement: str, name: str) -> str:

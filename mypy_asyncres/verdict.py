@@ -232,7 +232,7 @@ def _judge_field(
             # An owner that can be entered: its own creations could be checked.
             statement = "async with" if owner.get("__aenter__") is not None else "with"
             note = errors.mark_owner_note(owner.name, statement)
-            return Finding(errors.RESOURCE_NOT_RELEASED, "", note, once_per=owner.fullname)
+            return Finding(errors.RESOURCE_OWNER_HINT, "", note, once_per=owner.fullname)
         return None
     if unseen_release(owner, types.release_methods, types.catalogue.modules()):
         return None  # released, perhaps, where the plugin cannot read (a stub's method)
@@ -406,6 +406,8 @@ class Produced:
     resource: Type
     enterable: bool = True
     member: int = -1  # the resource is this member of a returned tuple
+    # `conn = await pool.acquire()`: awaited where it should have been entered.
+    awaited_instead: bool = False
 
 
 class CallChecker:
@@ -434,7 +436,7 @@ class CallChecker:
             if is_async_cm and (producer.always or self.types.resource_in(ret) is not None):
                 # `f = await aiofiles.open(p)`, `conn = await pool.acquire()`: awaited where
                 # it should have been entered; what the await gave holds the resource.
-                return Produced(result)
+                return Produced(result, awaited_instead=True)
             return None  # awaiting consumes the awaitable
         found = self.types.resource_in(ret)
         if found is not None:
@@ -546,6 +548,7 @@ class CallChecker:
         finding = judge(site, resource, self.types, name, released, produced.enterable, field)
         if finding is None:
             return
+        finding = _fitting_note(finding, site, call, produced, entry.awaited is not None)
         # Keyed by the call in the source: copies of a body (constrained type variables)
         # check their own copy of the call, and report once for it.
         report(checker, finding, call, (id(entry.call), checker.pass_num), self.sites.reported, producer.overloaded)
@@ -624,6 +627,22 @@ def _enters_as_resource(resource: Type, is_async: bool, types: ResourceTypes) ->
     if isinstance(proper_entered, Instance) and proper.type.has_base(proper_entered.type.fullname):
         return True  # itself (`open(p)` gives the file it is)
     return types.resource_in(entered) is not None
+
+
+def _fitting_note(finding: Finding, site: Site, call: CallExpr, produced: Produced, awaited: bool) -> Finding:
+    """The fix that fits the code: drop an `await` that should be an `async with`; enter
+    a discarded or chained call."""
+    if finding.code is not errors.RESOURCE_NOT_ENTERED:
+        return finding
+    written = f"{describe(call.callee) or 'f'}(...)"
+    if produced.awaited_instead and awaited and site.kind is Kind.BOUND and site.detail:
+        return replace(finding, note=errors.drop_await_note(written, site.detail))
+    statement = "async with" if finding.message.find('"async with') >= 0 else "with"
+    if site.kind is Kind.DISCARDED and finding.note is None:
+        return replace(finding, note=errors.enter_discarded_note(statement, written))
+    if site.kind is Kind.CHAINED and finding.note is None and site.detail:
+        return replace(finding, note=errors.enter_chained_note(statement, written, site.detail))
+    return finding
 
 
 def _member_site(site: Site, member: int) -> Site:

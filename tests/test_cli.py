@@ -19,6 +19,7 @@ examples/fetch.py:7: note: Use "async with ... as session:" so that it is releas
 examples/fetch.py:8: error: "ClientResponse" must be entered with "async with", but it is bound to "resp"  [resource-not-entered]
 examples/fetch.py:8: note: Use "async with ... as resp:" so that it is released on every path
 examples/leases.py:25: error: "Lease" must be entered with "async with", but it is discarded  [resource-not-entered]
+examples/leases.py:25: note: Enter it: "async with store.lease(...):"
 Found 3 errors in 2 files (checked 2 source files)
 """
 
