@@ -36,7 +36,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_asyncres import errors
+from mypy_asyncres import errors, stats
 from mypy_asyncres.names import (
     CONSUMING_METHODS,
     CONTEXT_DECORATORS,
@@ -543,12 +543,17 @@ class CallChecker:
         # Most checked calls are fine: name the resource (format_type is not cheap) only
         # for a finding.
         if judge(site, resource, self.types, "", released, produced.enterable, field) is None:
+            if stats.enabled:
+                outcome = stats.ENTERED if site.kind in _ENTERED else stats.HANDED_OFF
+                stats.record(checker.path, call.line, call.column, outcome)
             return
         name = _resource_name(resource, call, producer, checker)
         finding = judge(site, resource, self.types, name, released, produced.enterable, field)
         if finding is None:
             return
         finding = _fitting_note(finding, site, call, produced, entry.awaited is not None)
+        if stats.enabled:
+            stats.record(checker.path, call.line, call.column, stats.REPORTED)
         # Keyed by the call in the source: copies of a body (constrained type variables)
         # check their own copy of the call, and report once for it.
         report(checker, finding, call, (id(entry.call), checker.pass_num), self.sites.reported, producer.overloaded)

@@ -122,3 +122,70 @@ def test_must_enter_returns_what_it_decorates() -> None:
 
     assert must_enter(Conn) is Conn
     assert must_enter(make) is make
+
+
+def test_version_names_the_plugin_and_mypy(tmp_path: Path, cache: Path) -> None:
+    import platform
+
+    import mypy.version
+
+    from mypy_asyncres import __version__
+
+    result = run_cli(tmp_path, "--version", cache=cache)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"mypy-asyncres {__version__} (mypy {mypy.version.__version__}, Python {platform.python_version()})\n"
+    )
+
+
+def test_help_begins_with_what_the_plugin_adds(tmp_path: Path, cache: Path) -> None:
+    result = run_cli(tmp_path, "--help", cache=cache)
+    assert result.returncode == 0
+    first = result.stdout.splitlines()[0]
+    assert first == "mypy-asyncres: mypy with the mypy_asyncres plugin switched on. It reports resources"
+    assert "--list-resources" in result.stdout and "resource-used-after-exit" in result.stdout
+    assert result.stdout.index("mypy's own options follow.") < result.stdout.index("--strict")
+
+
+def test_list_resources_after_the_configuration(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.mypy]\n[tool.mypy-asyncres]\nignore_resources = ["aiohttp.TCPConnector"]\nresources = ["app.Conn"]\n'
+    )
+    result = run_cli(tmp_path, "--list-resources", cache=cache)
+    assert (result.returncode, result.stderr) == (0, "")
+    rows = {line.split()[0]: line.split()[-1] for line in result.stdout.splitlines()[1:-1]}
+    assert rows["aiohttp.ClientSession"] == "active"
+    assert rows["aiohttp.TCPConnector"] == "off"  # "switched off"
+    assert rows["app.Conn"] == "configured"
+    as_json = run_cli(tmp_path, "--list-resources", "--json", cache=cache)
+    import json
+
+    entries = {e["name"]: e for e in json.loads(as_json.stdout)}
+    assert entries["aiohttp.TCPConnector"]["status"] == "switched off"
+    assert entries["httpx.AsyncClient"] == {
+        "name": "httpx.AsyncClient", "library": "httpx", "kind": "class", "status": "active", "version": "0.28.1"
+    }
+
+
+def test_list_resources_with_bad_configuration_is_one_line(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.mypy]\n[tool.mypy_asyncres]\nignore_resources = ["aiofiles.open"]\n')
+    result = run_cli(tmp_path, "--list-resources", cache=cache)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "still a resource" in result.stderr
+
+
+def test_stats_line_counts_what_became_of_each_resource(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import subprocess\n"
+        "def run() -> subprocess.Popen[bytes]:\n"
+        "    with subprocess.Popen(['true']) as ok:\n"
+        "        ok.wait()\n"
+        "    leaked = subprocess.Popen(['true'])\n"
+        "    print(leaked)\n"
+        "    return subprocess.Popen(['true'])\n"
+    )
+    result = run_cli(tmp_path, "--stats", "--no-error-summary", "app.py", cache=cache)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == (
+        "mypy-asyncres: 3 resources created, 1 entered, 1 handed off, 1 reported (in the modules checked in this run)"
+    )
