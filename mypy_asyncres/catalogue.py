@@ -336,10 +336,6 @@ def _defining_module(name: str, modules: dict[str, MypyFile]) -> MypyFile | None
     return None
 
 
-README_START: Final = "<!-- catalogue:start (generated from mypy_asyncres/catalogue_data; python -m mypy_asyncres.catalogue README.md) -->"
-README_END: Final = "<!-- catalogue:end -->"
-
-
 def markdown_table(entries: Iterable[Entry]) -> str:
     """The README's catalogue table, generated from the data."""
     rows = ["| library | name | kind | notes |", "| --- | --- | --- | --- |"]
@@ -355,23 +351,3 @@ def markdown_table(entries: Iterable[Entry]) -> str:
             notes.append("exit does not release: enter through `contextlib.closing` (`resource-needs-closing`)")
         rows.append(f"| {entry.library} | `{entry.name}` | {entry.kind} | {'; '.join(notes)} |")
     return "\n".join(rows)
-
-
-def update_readme(path: str) -> bool:
-    """Rewrite the generated table in the README; True if it changed."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    head, _, rest = text.partition(README_START)
-    _, _, tail = rest.partition(README_END)
-    table = markdown_table(load_entries())
-    new = f"{head}{README_START}\n{table}\n{README_END}{tail}"
-    if new != text:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(new)
-    return new != text
-
-
-if __name__ == "__main__":
-    import sys
-
-    update_readme(sys.argv[1] if len(sys.argv) > 1 else "README.md")

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mypy_asyncres.catalogue import README_END, README_START, load_entries, markdown_table
+from mypy_asyncres.catalogue import load_entries
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def test_readme_table_is_generated_from_the_data() -> None:
-    readme = (REPO / "README.md").read_text()
-    table = readme.split(README_START, 1)[1].split(README_END, 1)[0].strip()
-    assert table == markdown_table(load_entries()), (
-        "README's catalogue table is stale: run `python -m mypy_asyncres.catalogue README.md`"
-    )
 
 
 def test_names_are_unique_and_dotted() -> None:
