@@ -435,6 +435,27 @@ def nested_statements(stmt: Statement) -> Iterator[Statement]:
             yield from nested_statements(inner)
 
 
+# Statements that have no blocks: most of a body, skipped at once by `statements_in`.
+_SIMPLE = (ExpressionStmt, AssignmentStmt, ReturnStmt, RaiseStmt, OperatorAssignmentStmt, AssertStmt, DelStmt)
+
+
+def statements_in(body: list[Statement]) -> list[Statement]:
+    """Every statement of a body, nested blocks included (not nested functions or
+    classes), in source order: `nested_statements` without a generator per statement
+    (it runs over every method of every class mypy analyses)."""
+    out: list[Statement] = []
+    stack = [body]
+    while stack:
+        block = stack.pop()
+        for stmt in block:
+            out.append(stmt)
+            if not isinstance(stmt, _SIMPLE):
+                inner = blocks_of(stmt)
+                if inner:
+                    stack.extend(b.body for b in reversed(inner))
+    return out
+
+
 COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
 _CALLBACK_METHODS = frozenset({"callback", "push_async_callback"})
 

@@ -34,24 +34,24 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.flows import nested_statements, stack_call
+from mypy_asyncres.flows import stack_call, statements_in
 from mypy_asyncres.site_model import describe
 
 # (parameter, callee as written, "keyword" or "#position", keywords passed as False)
 Forward = tuple[str, str, str, tuple[str, ...]]
 
 
-def forwards_of(func: FuncDef) -> list[Forward]:
+def forwards_of(func: FuncDef, statements: list[Statement] | None = None) -> list[Forward]:
     """What the function's `return` statements pass on of its parameters, as they are,
-    to the calls they return (also nested: `return Client(ClientSession(connector=c))`)."""
+    to the calls they return (also nested: `return Client(ClientSession(connector=c))`).
+    statements: the body's statements (flows.statements_in), when already listed."""
     parameters = {arg.variable.name for arg in func.arguments}
     if not parameters:
         return []
     found: list[Forward] = []
-    for stmt in func.body.body:
-        for nested in nested_statements(stmt):
-            if isinstance(nested, ReturnStmt) and nested.expr is not None:
-                _scan(nested.expr, parameters, found)
+    for nested in statements if statements is not None else statements_in(func.body.body):
+        if isinstance(nested, ReturnStmt) and isinstance(nested.expr, (CallExpr, AwaitExpr)):
+            _scan(nested.expr, parameters, found)
     return found
 
 
@@ -77,35 +77,30 @@ def entered_parameters(func: FuncDef) -> list[str]:
     """Parameters the function enters (`async with cm:`) or hands to an exit stack
     (`stack.enter_context(cm)`) on every path: a context manager passed there is
     entered by the callee (`await run_in(transaction())`)."""
-    names = [arg.variable.name for arg in func.arguments]
-    return [name for name in names if _enters(func.body.body, name)]
+    entered = _entered(func.body.body)
+    return [arg.variable.name for arg in func.arguments if arg.variable.name in entered]
 
 
-def _enters(body: list[Statement], name: str) -> bool:
-    """Whether these statements enter `name` before they can leave."""
+def _entered(body: list[Statement]) -> set[str]:
+    """The names these statements enter before they can leave, on every path."""
+    found: set[str] = set()
     for stmt in body:
         if isinstance(stmt, WithStmt):
-            if any(isinstance(e, NameExpr) and e.name == name for e in stmt.expr):
-                return True
-            if _enters(stmt.body.body, name):
-                return True
+            found.update(e.name for e in stmt.expr if isinstance(e, NameExpr))
+            found |= _entered(stmt.body.body)
         elif isinstance(stmt, (ExpressionStmt, AssignmentStmt)):
-            value = stmt.expr if isinstance(stmt, ExpressionStmt) else stmt.rvalue
-            stacked = stack_call(value)
-            if stacked is not None and isinstance(stacked.args[0], NameExpr) and stacked.args[0].name == name:
-                return True
+            stacked = stack_call(stmt.expr if isinstance(stmt, ExpressionStmt) else stmt.rvalue)
+            if stacked is not None and isinstance(stacked.args[0], NameExpr):
+                found.add(stacked.args[0].name)
         elif isinstance(stmt, IfStmt):
             # Entered in every branch (an `if` without `else` may skip it).
-            if stmt.else_body is not None and all(
-                _enters(block.body, name) for block in [*stmt.body, stmt.else_body]
-            ):
-                return True
+            if stmt.else_body is not None:
+                branches = [_entered(block.body) for block in [*stmt.body, stmt.else_body]]
+                found |= set.intersection(*branches)
         elif isinstance(stmt, TryStmt):
-            if _enters(stmt.body.body, name):
-                return True
+            found |= _entered(stmt.body.body)
         elif isinstance(stmt, Block):
-            if _enters(stmt.body, name):
-                return True
-        if isinstance(stmt, (ReturnStmt, RaiseStmt)):
-            return False
-    return False
+            found |= _entered(stmt.body)
+        elif isinstance(stmt, (ReturnStmt, RaiseStmt)):
+            break
+    return found

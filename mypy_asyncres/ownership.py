@@ -15,13 +15,13 @@ self._session`). Their calls hand out what the object owns, not a new resource.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from mypy.nodes import (
     AssignmentExpr,
     AssignmentStmt,
     AwaitExpr,
+    ExpressionStmt,
     CallExpr,
     ClassDef,
     Decorator,
@@ -43,7 +43,7 @@ from mypy.nodes import (
 )
 from mypy.plugin import ClassDefContext
 from mypy.plugins.common import add_attribute_to_class
-from mypy.types import LiteralType
+from mypy.types import LiteralType, UnboundType
 from mypy.server.subexpr import get_subexpressions
 
 from mypy_asyncres.fingerprint import records_dependencies
@@ -54,7 +54,7 @@ from mypy_asyncres.names import (
     RELEASE_METHODS,
     is_class_release_method,
 )
-from mypy_asyncres.flows import nested_statements
+from mypy_asyncres.flows import blocks_of, statements_in
 from mypy_asyncres.forwarding import Forward, entered_parameters, forwards_of
 
 RELEASES: str = "releases"
@@ -79,6 +79,7 @@ def _decorator_names(dec: Decorator) -> set[str]:
 
 _NOT_ON_SELF = frozenset({"staticmethod", "classmethod"})
 _PROPERTY = frozenset({"property", "cached_property", "setter", "getter", "deleter"})
+_SIMPLE_STATEMENTS = (AssignmentStmt, ReturnStmt, ExpressionStmt)
 
 
 def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
@@ -103,10 +104,9 @@ def _self_name(func: FuncDef, decorators: set[str]) -> str | None:
     return func.arguments[0].variable.name
 
 
-def _statements(body: list[Statement]) -> Iterator[Statement]:
+def _statements(body: list[Statement]) -> list[Statement]:
     """Every statement of a function body, nested blocks included (not nested functions)."""
-    for stmt in body:
-        yield from nested_statements(stmt)
+    return statements_in(body)
 
 
 def _self_attribute(expr: Expression, self_name: str) -> str | None:
@@ -271,12 +271,27 @@ def _stored_parameters(
     return owns
 
 
+# Declared results that are no resource: a method declared so forwards nothing to one.
+_PLAIN_RETURNS = frozenset({"None", "bool", "int", "str", "float", "bytes", "list", "dict", "set", "tuple", "Any"})
+
+
+def _may_return_a_resource(func: FuncDef) -> bool:
+    sig = func.unanalyzed_type
+    ret = getattr(sig, "ret_type", None)
+    return isinstance(ret, UnboundType) and ret.name.rpartition(".")[2] not in _PLAIN_RETURNS
+
+
 def _entered_fields(func: FuncDef) -> set[str]:
-    """The `self.<attr>` a method enters as a `with` / `async with` item."""
+    """The `self.<attr>` a method enters as a `with` / `async with` item, at the top of
+    its body or one block down (a `try`, an `if`): where a method enters its own field."""
     self_name = func.arguments[0].variable.name
     found = set()
-    for stmt in _statements(func.body.body):
-        if isinstance(stmt, WithStmt):
+    candidates = list(func.body.body)
+    for stmt in func.body.body:
+        if not isinstance(stmt, _SIMPLE_STATEMENTS):
+            candidates.extend(inner for block in blocks_of(stmt) for inner in block.body)
+    for stmt in candidates:
+        if type(stmt) is WithStmt:
             for item in stmt.expr:
                 attr = _self_attribute(item, self_name)
                 if attr is not None:
@@ -339,12 +354,13 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 type(stmt) is OverloadedFuncDef and is_class_release_method(stmt.name, release_methods)
             )
             continue
-        if func.arguments:
-            if func.unanalyzed_type is not None:
+        if func.arguments and func.body.body:
+            if _may_return_a_resource(func):
                 # Only annotated factories can be declared to return a resource.
-                forwarded = forwards_of(func)
+                forwarded = forwards_of(func, statements_in(func.body.body))
                 if forwarded:
                     forwards[func.name] = forwarded
+            if func.unanalyzed_type is not None:
                 entering = entered_parameters(func)
                 if entering:
                     enters[func.name] = entering
