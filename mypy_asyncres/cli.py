@@ -67,7 +67,7 @@ def version_line() -> str:
 
     from mypy_asyncres import __version__
 
-    return f"{PROGRAM} {__version__} (mypy {mypy_version}, Python {platform.python_version()})"
+    return f"{PROGRAM} {__version__.partition('+')[0]} (mypy {mypy_version}, Python {platform.python_version()})"
 
 
 def main(args: list[str] | None = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> None:

@@ -423,7 +423,10 @@ class CallChecker:
         if awaited and result is not None:
             found = self.types.resource_in(result)
             if found is not None:
-                return self._found(found)
+                proper_ret = get_proper_type(ret)
+                # `resp = await session.get(url)`: what is awaited is itself to be entered.
+                entered_instead = isinstance(proper_ret, Instance) and _enters(proper_ret, "__aenter__")
+                return replace(self._found(found), awaited_instead=entered_instead)
             member = self._tuple_member(result)
             if member is not None:
                 return member
