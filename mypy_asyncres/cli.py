@@ -81,7 +81,11 @@ def main(args: list[str] | None = None, stdout: TextIO = sys.stdout, stderr: Tex
     list_resources = _take(args, "--list-resources")
     as_json = _take(args, "--json")
     show_stats = _take(args, "--stats")
-    from mypy import util
+    try:
+        from mypy import util
+    except ImportError:
+        stderr.write(f'{PROGRAM}: error: mypy is not installed here: pip install "mypy>=2.0,<2.5"\n')
+        sys.exit(2)
     from mypy.defaults import RECURSION_LIMIT
     from mypy.fscache import FileSystemCache
     from mypy.main import process_options, run_build
