@@ -8,6 +8,9 @@ from the call's syntax or, for a method called on an instance, from the receiver
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from mypy.checker import TypeChecker
 from mypy.nodes import (
     CallExpr,
@@ -221,30 +224,38 @@ def _catalogued_owning(
     return frozenset()
 
 
-def _forwards(node: SymbolNode, owner: TypeInfo | MypyFile | None, checker: TypeChecker) -> list[Forward]:
-    """What a factory forwards of its parameters to the calls it returns (forwarding.py)."""
+_T = TypeVar("_T")
+
+
+def _body_fact(
+    node: SymbolNode,
+    owner: TypeInfo | MypyFile | None,
+    checker: TypeChecker,
+    kept: Callable[[TypeInfo, str], list[_T]],
+    read: Callable[[FuncDef], list[_T]],
+) -> list[_T]:
+    """A fact of the callee's body (forwarding.py): a method's as its class keeps it, a
+    module-level function's read from its body when it is in the module being checked."""
     if isinstance(node, OverloadedFuncDef):
         return []
     func = node.func if isinstance(node, Decorator) else node
     if not isinstance(func, FuncDef):
         return []
     if isinstance(owner, TypeInfo):
-        return method_forwards(owner, func.name)
+        return kept(owner, func.name)
     if owner is checker.tree and func.body.body:
-        return forwards_of(func)
+        return read(func)
     return []
+
+
+def _forwards(node: SymbolNode, owner: TypeInfo | MypyFile | None, checker: TypeChecker) -> list[Forward]:
+    """What a factory forwards of its parameters to the calls it returns."""
+    return _body_fact(node, owner, checker, method_forwards, forwards_of)
 
 
 def _entered(node: SymbolNode, owner: TypeInfo | MypyFile | None, checker: TypeChecker) -> list[str]:
-    """The parameters the callee enters on every path (forwarding.py)."""
-    func = node.func if isinstance(node, Decorator) else node
-    if not isinstance(func, FuncDef):
-        return []
-    if isinstance(owner, TypeInfo):
-        return method_enters(owner, func.name)
-    if owner is checker.tree and func.body.body:
-        return entered_parameters(func)
-    return []
+    """The parameters the callee enters on every path."""
+    return _body_fact(node, owner, checker, method_enters, entered_parameters)
 
 
 def _resolve(
