@@ -77,9 +77,9 @@ class Site:
     caught: str = ""
     cancellable: bool = False
     handed_on: bool = False
-    # STORED in `self.<attr>` by a method: nothing tests or releases the value the
-    # attribute may already hold first (see verdict._replaces_held_value).
-    replaces: bool = False
+    # STORED in `self.<attr>` by a method: the value stored (with `levels`, for whether
+    # the attribute's old value is tested or released first, sites.Collector.guards_field).
+    stored_value: Expression | None = None
     # UNPACKED, INDEXED: the sites of a tuple's members (see Kind).
     items: list[Site] | None = None
     index: int = -1

@@ -164,14 +164,14 @@ class Collector:
             return Site(Kind.BOUND_THEN_FINALLY, name, self.function)
         passed: Site | None = None
         first = True
-        used = False  # a call that can raise used it (see USED_BEFORE_HANDOFF)
+        read_past: list[Statement] = []  # statements read past: a use there can raise
         for stmt in statements_after(self.levels):
             if is_flag(stmt, name):
                 continue
             if first and (releases_now(stmt, name) or waits_without_pipes(stmt, name, value)):
                 return Site(Kind.BOUND_THEN_RELEASED, name, self.function)
             if every_branch_returns(stmt, name):
-                if used:
+                if any(calls_with(past, name) for past in read_past):
                     return Site(Kind.USED_BEFORE_HANDOFF, name, self.function)
                 return Site(Kind.BOUND_THEN_RETURNED, name, self.function)
             if releases_before_leaving(stmt, name) or rebinds_only_when_unset(stmt, name):
@@ -202,7 +202,7 @@ class Collector:
                     return site
                 passed = passed or site
             elif kind in _HANDED_OUT or (first and kind is not Kind.BOUND):
-                if used and kind in _HANDED_OUT:
+                if kind in _HANDED_OUT and any(calls_with(past, name) for past in read_past):
                     # `sock.connect(addr)` before `return sock`: if that raises, the
                     # value is dropped unreleased.
                     return Site(Kind.USED_BEFORE_HANDOFF, name, self.function, handed_on=kind is Kind.STORED)
@@ -211,7 +211,7 @@ class Collector:
             elif kind is not Kind.BOUND or ends_flow(stmt, name):
                 # Entered or released only after other code ran, or the flow ends.
                 return passed or Site(Kind.BOUND, name, self.function)
-            used = used or calls_with(stmt, name)
+            read_past.append(stmt)
             first = False
         return passed or Site(Kind.BOUND, name, self.function)
 
@@ -375,22 +375,28 @@ class Collector:
                 return Site(Kind.BOUND_THEN_FINALLY, text, self.function)
             site = Site(Kind.STORED, text, self.function, target=target)
             if isinstance(target, MemberExpr) and self.function is not None and not self.function.is_lambda:
-                site.replaces = not self.guards_field(text, value)
+                # Whether it replaces a held value is decided when a field is judged
+                # (rarely): the blocks around it are kept for that.
+                site.levels = list(self.levels)
+                site.stored_value = value
             return site
         return self.site(Kind.BOUND, describe(target))
 
-    def guards_field(self, text: str, value: Expression | None) -> bool:
-        """Whether storing into `text` (`self._session`) is guarded against replacing a
-        value it holds: under an `if` that tests it, after a statement that releases or
-        tests it, or from an expression that reads it (`self.s = self.s or Session()`)."""
+    @staticmethod
+    def guards_field(site: Site) -> bool:
+        """Whether storing into `site.detail` (`self._session`) is guarded against
+        replacing a value it holds: under an `if` that tests it, after a statement that
+        releases or tests it, or from an expression that reads it (`self.s = self.s or
+        Session()`)."""
+        text, value, levels = site.detail, site.stored_value, site.levels or []
         if value is not None and mentions_target(value, text):
             return True
-        for depth, (body, after) in enumerate(self.levels):
+        for depth, (body, after) in enumerate(levels):
             for stmt in body[: after - 1]:
                 if releases([stmt], text) or (isinstance(stmt, IfStmt) and any(mentions_target(c, text) for c in stmt.expr)):
                     return True
             current = body[after - 1]
-            if isinstance(current, IfStmt) and depth < len(self.levels) - 1:
+            if isinstance(current, IfStmt) and depth < len(levels) - 1:
                 if any(mentions_target(c, text) for c in current.expr):
                     return True
         return False

@@ -17,7 +17,9 @@ from mypy.nodes import (
     FuncDef,
     IndexExpr,
     MemberExpr,
+    MypyFile,
     NameExpr,
+    Statement,
     TypeInfo,
 )
 from mypy.plugin import FunctionContext, MethodContext
@@ -53,7 +55,7 @@ from mypy_asyncres.marking import is_context_manager
 from mypy_asyncres.ownership import release_methods_of, releases, unseen_release
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
 from mypy_asyncres.site_index import SiteIndex
-from mypy_asyncres.sites import Function, Kind, Site, describe
+from mypy_asyncres.sites import Collector, Function, Kind, Site, describe
 
 # Sites where the resource is entered or its ownership is taken by checked code.
 _ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
@@ -221,7 +223,7 @@ def _judge_field(
 ) -> Finding | None:
     """A resource kept in an attribute of the object: its class must release it."""
     if releases(owner, attribute):
-        if site.replaces and _replaces_held_value(site, owner, attribute):
+        if site.levels is not None and _replaces_held_value(site, owner, attribute) and not Collector.guards_field(site):
             return Finding(
                 errors.RESOURCE_NOT_RELEASED,
                 errors.replaces_unreleased(name, site.detail),
@@ -416,6 +418,11 @@ class CallChecker:
     def __init__(self, types: ResourceTypes) -> None:
         self.types = types
         self.sites = SiteIndex()
+        # The `with` statements of the module being checked whose uses after exit were
+        # read (line, column, name).
+        self._exits_seen: set[tuple[int, int, str]] = set()
+        self._exits_tree: MypyFile | None = None
+        self._exits_defs: list[Statement] | None = None
 
     def produced(self, producer: Producer, ret: Type, awaited: bool) -> Produced | None:
         """The resource this call yields to its site (the awaited result if awaited)."""
@@ -463,11 +470,20 @@ class CallChecker:
         """A `with` item bound to a name: its uses after the exit (after_exit.py)."""
         stmt, levels = site.statement, site.levels
         assert stmt is not None and levels is not None
-        if not _enters_as_resource(resource, stmt.is_async, self.types):
+        tree = checker.tree
+        if tree is not self._exits_tree or tree.defs is not self._exits_defs:
+            # Another module, or the daemon's new tree of this one.
+            self._exits_tree, self._exits_defs, self._exits_seen = tree, tree.defs, set()
+        key = (stmt.line, stmt.column, site.detail)
+        if key in self._exits_seen:
+            return  # (mypy checks an `async with` item several times)
+        self._exits_seen.add(key)
+        found = misuses(site.detail, stmt, levels)
+        if not found or not _enters_as_resource(resource, stmt.is_async, self.types):
             return  # `with TemporaryDirectory() as path:` binds a path, not the resource
         statement = "async with" if stmt.is_async else "with"
         end = block_end(stmt)
-        for misuse in misuses(site.detail, stmt, levels):
+        for misuse in found:
             if misuse.kind == "after":
                 finding = Finding(
                     errors.RESOURCE_USED_AFTER_EXIT,
