@@ -281,6 +281,14 @@ def _may_return_a_resource(func: FuncDef) -> bool:
     return isinstance(ret, UnboundType) and ret.name.rpartition(".")[2] not in _PLAIN_RETURNS
 
 
+def _takes_a_context_manager(func: FuncDef) -> bool:
+    """A parameter annotated as a context manager (`AbstractAsyncContextManager[None]`,
+    `ContextManager[T]`): the only kind a callee can be seen to enter."""
+    sig = func.unanalyzed_type
+    arg_types = getattr(sig, "arg_types", ())
+    return any(isinstance(t, UnboundType) and t.name.endswith("ContextManager") for t in arg_types)
+
+
 def _entered_fields(func: FuncDef) -> set[str]:
     """The `self.<attr>` a method enters as a `with` / `async with` item, at the top of
     its body or one block down (a `try`, an `if`): where a method enters its own field."""
@@ -360,7 +368,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 forwarded = forwards_of(func, statements_in(func.body.body))
                 if forwarded:
                     forwards[func.name] = forwarded
-            if func.unanalyzed_type is not None:
+            if _takes_a_context_manager(func):
                 entering = entered_parameters(func)
                 if entering:
                     enters[func.name] = entering
