@@ -327,7 +327,7 @@ def _stored_closers(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dic
     for method, self_name, _ in methods.values():
         if self_name is None:
             continue
-        for stmt in _statements(method.body.body):
+        for stmt in method.body.body:  # `self._closer = self.fp.close` stands at the top
             if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, MemberExpr)):
                 continue
             if stmt.rvalue.name not in RELEASE_METHODS:
@@ -414,7 +414,9 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
         # Released through a property that returns the field (`self.pool.close()`), or
         # through a bound release method kept in a field (`self._closer = self.fp.close`).
         aliases = _field_aliases(methods)
-        closers = _stored_closers(methods)
+        # (Only a call on `self` of something that is no method can be a stored closer.)
+        called_fields = set().union(*(f.calls for f in facts.values())) - methods.keys()
+        closers = _stored_closers(methods) if called_fields else {}
         for method_facts in facts.values():
             for called in method_facts.calls & closers.keys():
                 method_facts.released.add(closers[called])
