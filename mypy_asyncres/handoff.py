@@ -72,14 +72,8 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
     if not isinstance(node, (TypeInfo, FuncDef, Decorator, OverloadedFuncDef)) and not isinstance(callee, MemberExpr):
         # `cls(pool)` in a classmethod, `type(self)(pool)`: the class's constructor.
         node = _constructed_class(checker.lookup_type_or_none(callee)) or _own_class(site, callee) or node
-    if isinstance(node, TypeInfo):
-        return _constructor(node)
-    if isinstance(node, (FuncDef, Decorator, OverloadedFuncDef)):
-        func = node.func if isinstance(node, Decorator) else node
-        if func.info:
-            return node.fullname, node, func.info, True
-        module = checker.modules.get(node.fullname.rpartition(".")[0])
-        return node.fullname, node, module, False
+    if isinstance(node, (TypeInfo, FuncDef, Decorator, OverloadedFuncDef)):
+        return _as_callee(node, checker)
     if isinstance(callee, SuperExpr) and callee.info is not None:
         # `super().__init__(session)`: the base class's method.
         defining = next((base for base in callee.info.mro[1:] if callee.name in base.names), None)
@@ -283,14 +277,22 @@ def _resolve(
     for part in rest:
         inner = node.names.get(part) if isinstance(node, (MypyFile, TypeInfo)) else None
         node = inner.node if inner is not None else None
+    if isinstance(node, (TypeInfo, FuncDef, Decorator, OverloadedFuncDef)):
+        return _as_callee(node, checker)
+    return None
+
+
+def _as_callee(
+    node: TypeInfo | FuncDef | Decorator | OverloadedFuncDef, checker: TypeChecker
+) -> tuple[str, SymbolNode, TypeInfo | MypyFile | None, bool] | None:
+    """(defining fullname, node, where its marks are kept, whether it is a method) of a
+    class (its constructor) or a function."""
     if isinstance(node, TypeInfo):
         return _constructor(node)
-    if isinstance(node, (FuncDef, Decorator, OverloadedFuncDef)):
-        func = node.func if isinstance(node, Decorator) else node
-        if func.info:
-            return node.fullname, node, func.info, True
-        return node.fullname, node, checker.modules.get(node.fullname.rpartition(".")[0]), False
-    return None
+    func = node.func if isinstance(node, Decorator) else node
+    if func.info:
+        return node.fullname, node, func.info, True
+    return node.fullname, node, checker.modules.get(node.fullname.rpartition(".")[0]), False
 
 
 def _constructor(info: TypeInfo) -> tuple[str, SymbolNode, TypeInfo, bool] | None:
