@@ -242,6 +242,24 @@ def calls_with(stmt: Statement, name: str) -> bool:
     return False
 
 
+def guards_field(text: str, value: Expression | None, levels: list[tuple[list[Statement], int]]) -> bool:
+    """Whether storing `value` into `text` (`self._session`), in the blocks `levels`, is
+    guarded against replacing a value it holds: under an `if` that tests it, after a
+    statement that releases or tests it, or from an expression that reads it
+    (`self.s = self.s or Session()`)."""
+    if value is not None and mentions_target(value, text):
+        return True
+    for depth, (body, after) in enumerate(levels):
+        for stmt in body[: after - 1]:
+            if releases([stmt], text) or (isinstance(stmt, IfStmt) and any(mentions_target(c, text) for c in stmt.expr)):
+                return True
+        current = body[after - 1]
+        if isinstance(current, IfStmt) and depth < len(levels) - 1:
+            if any(mentions_target(c, text) for c in current.expr):
+                return True
+    return False
+
+
 def is_flag(stmt: Statement, name: str) -> bool:
     """Bookkeeping that cannot raise and leaves `name` alone: `owns = True`, `closed =
     None`, an empty container (`tasks: list[Task[None]] = []`), or an attribute read of

@@ -104,11 +104,6 @@ def _self_name(func: FuncDef, decorators: set[str]) -> str | None:
     return func.arguments[0].variable.name
 
 
-def _statements(body: list[Statement]) -> list[Statement]:
-    """Every statement of a function body, nested blocks included (not nested functions)."""
-    return statements_in(body)
-
-
 def _self_attribute(expr: Expression, self_name: str) -> str | None:
     """`self.attr` (or `self.attr[...]`, `getattr(self, "attr", None)`) -> attr."""
     if isinstance(expr, IndexExpr):
@@ -170,7 +165,7 @@ class _MethodFacts:
         self.calls: set[str] = set()
         conditions: dict[int, set[str]] = {}  # see _note_condition
         aliases: dict[str, set[str]] = {}  # local name -> the attributes it may hold
-        for stmt in _statements(func.body.body):
+        for stmt in statements_in(func.body.body):
             if isinstance(stmt, IfStmt):
                 _note_condition(stmt, self_name, conditions)
             elif isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, Expression):
@@ -236,7 +231,7 @@ def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
         return False
     return all(
         s.expr is not None and _self_attribute(s.expr, self_name) is not None
-        for s in _statements(body)
+        for s in statements_in(body)
         if isinstance(s, ReturnStmt)
     )
 

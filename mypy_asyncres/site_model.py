@@ -78,7 +78,7 @@ class Site:
     cancellable: bool = False
     handed_on: bool = False
     # STORED in `self.<attr>` by a method: the value stored (with `levels`, for whether
-    # the attribute's old value is tested or released first, sites.Collector.guards_field).
+    # the attribute's old value is tested or released first, flows.guards_field).
     stored_value: Expression | None = None
     # UNPACKED, INDEXED: the sites of a tuple's members (see Kind).
     items: list[Site] | None = None

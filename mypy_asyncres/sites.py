@@ -87,7 +87,6 @@ from mypy_asyncres.flows import (
     guards,
     handed_on_in,
     is_flag,
-    mentions_target,
     next_use,
     releases,
     releases_before_leaving,
@@ -381,25 +380,6 @@ class Collector:
                 site.stored_value = value
             return site
         return self.site(Kind.BOUND, describe(target))
-
-    @staticmethod
-    def guards_field(site: Site) -> bool:
-        """Whether storing into `site.detail` (`self._session`) is guarded against
-        replacing a value it holds: under an `if` that tests it, after a statement that
-        releases or tests it, or from an expression that reads it (`self.s = self.s or
-        Session()`)."""
-        text, value, levels = site.detail, site.stored_value, site.levels or []
-        if value is not None and mentions_target(value, text):
-            return True
-        for depth, (body, after) in enumerate(levels):
-            for stmt in body[: after - 1]:
-                if releases([stmt], text) or (isinstance(stmt, IfStmt) and any(mentions_target(c, text) for c in stmt.expr)):
-                    return True
-            current = body[after - 1]
-            if isinstance(current, IfStmt) and depth < len(levels) - 1:
-                if any(mentions_target(c, text) for c in current.expr):
-                    return True
-        return False
 
     def function_body(self, func: FuncItem, decorators: list[Expression]) -> None:
         for arg in func.arguments:

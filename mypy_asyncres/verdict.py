@@ -55,7 +55,8 @@ from mypy_asyncres.marking import is_context_manager
 from mypy_asyncres.ownership import release_methods_of, releases, unseen_release
 from mypy_asyncres.resources import Producer, ResourceTypes, await_result
 from mypy_asyncres.site_index import SiteIndex
-from mypy_asyncres.sites import Collector, Function, Kind, Site, describe
+from mypy_asyncres.flows import guards_field
+from mypy_asyncres.sites import Function, Kind, Site, describe
 
 # Sites where the resource is entered or its ownership is taken by checked code.
 _ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
@@ -223,7 +224,8 @@ def _judge_field(
 ) -> Finding | None:
     """A resource kept in an attribute of the object: its class must release it."""
     if releases(owner, attribute):
-        if site.levels is not None and _replaces_held_value(site, owner, attribute) and not Collector.guards_field(site):
+        replaces = site.levels is not None and _replaces_held_value(site, owner, attribute)
+        if replaces and not guards_field(site.detail, site.stored_value, site.levels or []):
             return Finding(
                 errors.RESOURCE_NOT_RELEASED,
                 errors.replaces_unreleased(name, site.detail),
