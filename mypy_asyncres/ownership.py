@@ -79,7 +79,7 @@ def _decorator_names(dec: Decorator) -> set[str]:
 
 _NOT_ON_SELF = frozenset({"staticmethod", "classmethod"})
 _PROPERTY = frozenset({"property", "cached_property", "setter", "getter", "deleter"})
-_SIMPLE_STATEMENTS = (AssignmentStmt, ReturnStmt, ExpressionStmt)
+_SIMPLE_KINDS = frozenset({AssignmentStmt, ReturnStmt, ExpressionStmt})
 
 
 def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
@@ -284,22 +284,26 @@ def _takes_a_context_manager(func: FuncDef) -> bool:
     return any(isinstance(t, UnboundType) and t.name.endswith("ContextManager") for t in arg_types)
 
 
-def _entered_fields(func: FuncDef) -> set[str]:
+def _note_entered_fields(func: FuncDef, found: set[str]) -> None:
     """The `self.<attr>` a method enters as a `with` / `async with` item, at the top of
     its body or one block down (a `try`, an `if`): where a method enters its own field."""
     self_name = func.arguments[0].variable.name
-    found = set()
-    candidates = list(func.body.body)
     for stmt in func.body.body:
-        if not isinstance(stmt, _SIMPLE_STATEMENTS):
-            candidates.extend(inner for block in blocks_of(stmt) for inner in block.body)
-    for stmt in candidates:
+        if type(stmt) in _SIMPLE_KINDS:
+            continue
         if type(stmt) is WithStmt:
-            for item in stmt.expr:
-                attr = _self_attribute(item, self_name)
-                if attr is not None:
-                    found.add(attr)
-    return found
+            _note_self_items(stmt, self_name, found)
+        for block in blocks_of(stmt):
+            for inner in block.body:
+                if type(inner) is WithStmt:
+                    _note_self_items(inner, self_name, found)
+
+
+def _note_self_items(stmt: WithStmt, self_name: str, found: set[str]) -> None:
+    for item in stmt.expr:
+        attr = _self_attribute(item, self_name)
+        if attr is not None:
+            found.add(attr)
 
 
 def _field_aliases(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
@@ -368,7 +372,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 if entering:
                     enters[func.name] = entering
             # A field some method enters (`with self._stack:`) is released at its exit.
-            entered_fields |= _entered_fields(func)
+            _note_entered_fields(func, entered_fields)
         if is_class_release_method(func.name, release_methods):
             has_release = True
             continue
@@ -441,13 +445,32 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
     return result
 
 
+# mypy asks again for a class whose analysis it deferred (a third of the classes of a
+# large build): the facts depend on the parsed body alone, so the same ClassDef gets the
+# same answer. The memo holds the ClassDefs it names, so that no id is reused while it
+# is kept; it is emptied when full, to bound what it keeps alive.
+_MEMO_SIZE = 4096
+_memo: dict[int, tuple[ClassDef, frozenset[str], dict[str, Any]]] = {}
+
+
+def _analysed_facts(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, Any]:
+    kept = _memo.get(id(defn))
+    if kept is not None and kept[0] is defn and kept[1] == release_methods:
+        return kept[2]
+    facts = analyse_class(defn, release_methods)
+    if len(_memo) >= _MEMO_SIZE:
+        _memo.clear()
+    _memo[id(defn)] = (defn, release_methods, facts)
+    return facts
+
+
 def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
     """The hook mypy runs for every class it analyses (before the body's semantic
     analysis; the parsed body is all this needs). Stubs have no bodies to read."""
     if ctx.api.is_stub_file:
         return
     info = ctx.cls.info
-    facts = analyse_class(ctx.cls, release_methods)
+    facts = _analysed_facts(ctx.cls, release_methods)
     store = info.metadata.get(METADATA_KEY)
     if store is None:
         if not facts:
