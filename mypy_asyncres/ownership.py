@@ -280,8 +280,10 @@ def _takes_a_context_manager(func: FuncDef) -> bool:
     """A parameter annotated as a context manager (`AbstractAsyncContextManager[None]`,
     `ContextManager[T]`): the only kind a callee can be seen to enter."""
     sig = func.unanalyzed_type
-    arg_types = getattr(sig, "arg_types", ())
-    return any(isinstance(t, UnboundType) and t.name.endswith("ContextManager") for t in arg_types)
+    for t in getattr(sig, "arg_types", ()):
+        if isinstance(t, UnboundType) and t.name.endswith("ContextManager"):
+            return True
+    return False
 
 
 def _note_entered_fields(func: FuncDef, found: set[str]) -> None:
