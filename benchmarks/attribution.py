@@ -73,22 +73,24 @@ def instrument() -> tuple[float, float]:
     imported once here, for all runs."""
     started = time.perf_counter()
     import mypy_asyncres
-    from mypy_asyncres import entry
+    from mypy_asyncres import router
 
     plugin_class_import = time.perf_counter() - started
     started = time.perf_counter()
-    from mypy_asyncres import engine, ownership, verdict
+    from mypy_asyncres import hooks
+    from mypy_asyncres.facts import owner_classes
+    from mypy_asyncres.rules import checker
 
     engine_import = time.perf_counter() - started
-    plugin_class = entry.AsyncResPlugin
+    plugin_class = router.AsyncResPlugin
     for name in ("__init__", "get_class_decorator_hook_2", "get_customize_class_mro_hook", "report_config_data"):
         setattr(plugin_class, name, timed(name, getattr(plugin_class, name)))
     # mypy's requests for call hooks are answered by the hook tables' lookups, in C (not
     # timed: a plugin that does nothing pays as much); a name seen first runs Python.
-    entry.HookTable.__missing__ = timed("call hooks, first request per name", entry.HookTable.__missing__)  # type: ignore[method-assign]
-    verdict.CallChecker.check = timed("check a call", verdict.CallChecker.check)  # type: ignore[method-assign]
-    setattr(ownership, "record_class", timed("class facts", getattr(ownership, "record_class")))
-    setattr(engine, "record_mark_dependencies", timed("daemon deps", getattr(engine, "record_mark_dependencies")))
+    router.HookTable.__missing__ = timed("call hooks, first request per name", router.HookTable.__missing__)  # type: ignore[method-assign]
+    checker.CallChecker.check = timed("check a call", checker.CallChecker.check)  # type: ignore[method-assign]
+    setattr(owner_classes, "record_class", timed("class facts", getattr(owner_classes, "record_class")))
+    setattr(hooks, "record_mark_dependencies", timed("daemon deps", getattr(hooks, "record_mark_dependencies")))
     mypy_asyncres.plugin = timed("plugin()", mypy_asyncres.plugin)
     return plugin_class_import, engine_import
 

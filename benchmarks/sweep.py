@@ -57,9 +57,9 @@ CONFIG = "[mypy]\nplugins = mypy_asyncres\n"
 # place, so the error is still reported as it is in the plain run).
 TRACE_WRAPPER = r"""
 import sys, traceback
-import mypy_asyncres.entry as entry
+import mypy_asyncres.guard as guard
 
-_orig = entry._guarded
+_orig = guard.guarded
 
 def _traced(hook, fallback, ctx, *args):
     try:
@@ -80,7 +80,7 @@ def _traced(hook, fallback, ctx, *args):
 
         return _orig(_again, fallback, ctx, *args)
 
-entry._guarded = _traced
+guard.guarded = _traced  # before the modules that import it are loaded
 sys.argv = ["mypy"] + sys.argv[1:]
 from mypy.__main__ import console_entry
 console_entry()

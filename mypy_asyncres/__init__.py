@@ -33,6 +33,6 @@ def __getattr__(name: str) -> Any:
 def plugin(version: str) -> type[Any]:
     """mypy's plugin entry point (returns a `mypy.plugin.Plugin` subclass); the mypy side
     is imported only here."""
-    from mypy_asyncres.entry import plugin_class
+    from mypy_asyncres.router import plugin_class
 
     return plugin_class(version)

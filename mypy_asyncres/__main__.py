@@ -1,3 +1,3 @@
-from mypy_asyncres.cli import main
+from mypy_asyncres.commands.cli import main
 
 main()

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from mypy.plugin import ClassDefContext, FunctionContext
 from mypy.types import Type
 
-from mypy_asyncres import errors
+from mypy_asyncres.output import errors
 
 _R = TypeVar("_R")
 

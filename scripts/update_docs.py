@@ -3,8 +3,8 @@
 
     python scripts/update_docs.py
 
-- docs/catalogue.md: the catalogue table, from mypy_asyncres/catalogue_data;
-- docs/error-codes.md: the summary table of codes, from mypy_asyncres/errors.py.
+- docs/catalogue.md: the catalogue table, from mypy_asyncres/resources/catalogue_data;
+- docs/error-codes.md: the summary table of codes, from mypy_asyncres/output/errors.py.
 
 tests/test_docs.py fails when either is stale. Nothing in the installed package writes
 files; this script lives outside it.
@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mypy_asyncres.catalogue import load_entries, markdown_table  # noqa: E402
+from mypy_asyncres.resources.catalogue import load_entries, markdown_table  # noqa: E402
 
 CATALOGUE_START = "<!-- catalogue:start (generated: python scripts/update_docs.py) -->"
 CATALOGUE_END = "<!-- catalogue:end -->"
@@ -29,7 +29,7 @@ CODES_END = "<!-- codes:end -->"
 def codes_table() -> str:
     from mypy.errorcodes import ErrorCode
 
-    from mypy_asyncres import errors
+    from mypy_asyncres.output import errors
 
     codes = [value for value in vars(errors).values() if isinstance(value, ErrorCode)]
     rows = ["| code | default | sub-code of | what it reports |", "| --- | --- | --- | --- |"]

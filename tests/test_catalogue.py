@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mypy_asyncres.catalogue import load_entries
+from mypy_asyncres.resources.catalogue import load_entries
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mypy_asyncres.cli import PLUGIN, switch_on_plugin
+from mypy_asyncres.commands.cli import PLUGIN, switch_on_plugin
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mypy_asyncres.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
+from mypy_asyncres.resources.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
 from mypy_asyncres.config import Config, ConfigError, load
 from tests.test_cli import run_cli
 
@@ -206,7 +206,7 @@ def test_ini_section_spelled_like_the_package(tmp_path: Path) -> None:
 
 
 def test_ignoring_a_callable_names_the_class_entry_that_still_matches() -> None:
-    from mypy_asyncres.catalogue import load_entries, with_config
+    from mypy_asyncres.resources.catalogue import load_entries, with_config
 
     config = Config(ignore_resources=("aiofiles.open",))
     with pytest.raises(ConfigError) as exc:

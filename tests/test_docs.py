@@ -22,7 +22,7 @@ def test_generated_parts_are_current() -> None:
 def test_every_code_has_a_section() -> None:
     from mypy.errorcodes import ErrorCode
 
-    from mypy_asyncres import errors
+    from mypy_asyncres.output import errors
 
     text = (REPO / "docs" / "error-codes.md").read_text(encoding="utf-8")
     for value in vars(errors).values():

@@ -12,8 +12,8 @@ from mypy.options import Options
 from mypy.plugin import ReportConfigContext
 
 import mypy_asyncres
-from mypy_asyncres import fingerprint
-from mypy_asyncres.entry import AsyncResPlugin
+from mypy_asyncres.cache import fingerprint
+from mypy_asyncres.router import AsyncResPlugin
 
 
 def test_catalogue_digest_follows_contents_not_times(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

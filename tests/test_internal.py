@@ -8,7 +8,8 @@ from typing import Any, NoReturn
 import pytest
 from mypy.version import __version__ as mypy_version
 
-from mypy_asyncres import marking, verdict
+from mypy_asyncres.facts import marked as marking
+from mypy_asyncres.rules import checker as verdict
 from tests.datadriven import run_mypy
 
 

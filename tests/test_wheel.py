@@ -21,9 +21,9 @@ def test_wheel_contents_and_plugin_load(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         zf.extractall(tmp_path / "site")
-    catalogue = {p.name for p in (REPO / "mypy_asyncres" / "catalogue_data").glob("*.json")}
-    assert {f"mypy_asyncres/catalogue_data/{name}" for name in catalogue} <= names
-    assert {"mypy_asyncres/py.typed", "mypy_asyncres/cli_default.ini", "mypy_asyncres/__init__.py"} <= names
+    catalogue = {p.name for p in (REPO / "mypy_asyncres" / "resources" / "catalogue_data").glob("*.json")}
+    assert {f"mypy_asyncres/resources/catalogue_data/{name}" for name in catalogue} <= names
+    assert {"mypy_asyncres/py.typed", "mypy_asyncres/commands/cli_default.ini", "mypy_asyncres/__init__.py"} <= names
     assert not any(name.startswith(("tests/", "benchmarks/", "scripts/")) for name in names)
     project = tmp_path / "project"
     project.mkdir()

@@ -41,13 +41,13 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_asyncres.daemon import record_owner_dependencies
-from mypy_asyncres.fingerprint import records_dependencies
-from mypy_asyncres.marking import owning_parameters
-from mypy_asyncres.forwarding import Forward, entered_parameters, forwards_of
-from mypy_asyncres.ownership import inferred_owning, method_enters, method_forwards
-from mypy_asyncres.resources import ResourceTypes
-from mypy_asyncres.sites import Site
+from mypy_asyncres.cache.daemon import record_owner_dependencies
+from mypy_asyncres.cache.fingerprint import records_dependencies
+from mypy_asyncres.facts.marked import owning_parameters
+from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
+from mypy_asyncres.facts.owner_classes import inferred_owning, method_enters, method_forwards
+from mypy_asyncres.resources.predicate import ResourceTypes
+from mypy_asyncres.sites.model import Site
 
 
 def _arg_names(node: SymbolNode, drop_self: bool) -> list[str | None]:

@@ -46,7 +46,7 @@ from mypy.plugins.common import add_attribute_to_class
 from mypy.types import LiteralType, UnboundType
 from mypy.server.subexpr import get_subexpressions
 
-from mypy_asyncres.fingerprint import records_dependencies
+from mypy_asyncres.cache.fingerprint import records_dependencies
 from mypy_asyncres.names import (
     FACTS_ATTRIBUTE,
     METADATA_KEY,
@@ -54,8 +54,8 @@ from mypy_asyncres.names import (
     RELEASE_METHODS,
     is_class_release_method,
 )
-from mypy_asyncres.flows import blocks_of, statements_in
-from mypy_asyncres.forwarding import Forward, entered_parameters, forwards_of
+from mypy_asyncres.sites.flows import blocks_of, statements_in
+from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
 
 RELEASES: str = "releases"
 BORROWS: str = "borrows"

@@ -34,7 +34,7 @@ from mypy.plugin import ClassDefContext, FunctionContext
 from mypy.plugins.common import add_attribute_to_class
 from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
 
-from mypy_asyncres import errors
+from mypy_asyncres.output import errors
 from mypy_asyncres.names import (
     CLASS_MARK_ATTRIBUTE,
     COROUTINE,

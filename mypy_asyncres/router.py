@@ -18,13 +18,14 @@ from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, Plugin,
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
-from mypy_asyncres import config, errors  # noqa: F401  (errors registers the codes with mypy)
+from mypy_asyncres import config
+from mypy_asyncres.output import errors  # noqa: F401  (errors registers the codes with mypy)
 from mypy_asyncres.config import ConfigError
-from mypy_asyncres.fingerprint import TYPESHED_DIR, config_data, records_dependencies, set_version
+from mypy_asyncres.cache.fingerprint import TYPESHED_DIR, config_data, records_dependencies, set_version
 
 if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
-    from mypy_asyncres.catalogue import Entry
-    from mypy_asyncres.engine import Engine
+    from mypy_asyncres.resources.catalogue import Entry
+    from mypy_asyncres.hooks import Engine
 
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "_typeshed", "typing_extensions"}
@@ -63,7 +64,7 @@ class AsyncResPlugin(Plugin):
 
     def _engine(self) -> Engine:
         if self._engine_instance is None:
-            from mypy_asyncres.engine import Engine
+            from mypy_asyncres.hooks import Engine
 
             try:
                 self._engine_instance = Engine(
@@ -105,7 +106,7 @@ class AsyncResPlugin(Plugin):
         if fullname not in MUST_ENTER:
             return None
         from mypy_asyncres.guard import guarded
-        from mypy_asyncres.marking import mark_class
+        from mypy_asyncres.facts.marked import mark_class
 
         return partial(guarded, mark_class, True)
 
@@ -116,7 +117,7 @@ class AsyncResPlugin(Plugin):
             return None
         if self._class_hook is None:
             from mypy_asyncres.guard import guarded
-            from mypy_asyncres.ownership import record_class
+            from mypy_asyncres.facts.owner_classes import record_class
 
             record = partial(record_class, release_methods=config.release_methods(self._config))
             self._class_hook = partial(guarded, record, None)
@@ -133,13 +134,13 @@ class AsyncResPlugin(Plugin):
 
         if fullname in MUST_ENTER:
             from mypy_asyncres.guard import guarded_call
-            from mypy_asyncres.marking import check_decorator_application
+            from mypy_asyncres.facts.marked import check_decorator_application
 
             hook = self._function_hooks[fullname] = partial(guarded_call, check_decorator_application)
             return hook
         if fullname in OWNS:
             from mypy_asyncres.guard import guarded_call
-            from mypy_asyncres.marking import record_owns
+            from mypy_asyncres.facts.marked import record_owns
 
             hook = self._function_hooks[fullname] = partial(guarded_call, record_owns)
             return hook

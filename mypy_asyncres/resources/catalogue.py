@@ -95,7 +95,7 @@ def load_entries() -> list[Entry]:
     """The entries of the bundled catalogue (mypy's cache follows its files through
     fingerprint.catalogue_digest)."""
     entries: list[Entry] = []
-    folder = resources.files("mypy_asyncres").joinpath(DATA_DIR)
+    folder = resources.files("mypy_asyncres.resources").joinpath(DATA_DIR)
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.endswith(".json"):
             entries.extend(parse_entries(path.read_bytes(), path.name))

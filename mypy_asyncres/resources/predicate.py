@@ -32,8 +32,8 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_asyncres.catalogue import Catalogue
-from mypy_asyncres.marking import is_context_manager, is_marked_callable, is_marked_class
+from mypy_asyncres.resources.catalogue import Catalogue
+from mypy_asyncres.facts.marked import is_context_manager, is_marked_callable, is_marked_class
 from mypy_asyncres.names import (
     AWAITABLE,
     CLASS_RELEASE_METHODS,
@@ -41,7 +41,7 @@ from mypy_asyncres.names import (
     COROUTINE,
     GENERATOR,
 )
-from mypy_asyncres.ownership import borrows, is_owner
+from mypy_asyncres.facts.owner_classes import borrows, is_owner
 
 _T = TypeVar("_T")
 

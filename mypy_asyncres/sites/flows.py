@@ -52,7 +52,7 @@ from mypy_asyncres.names import (
 )
 
 
-from mypy_asyncres.site_model import Kind, describe, is_name
+from mypy_asyncres.sites.model import Kind, describe, is_name
 
 
 def is_target(expr: Expression, name: str) -> bool:

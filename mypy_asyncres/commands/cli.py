@@ -48,7 +48,7 @@ def switch_on_plugin(plugins: list[str], config_file: str | None) -> tuple[list[
     if PLUGIN not in plugins:
         plugins = [*plugins, PLUGIN]
     if config_file is None:
-        config_file = str(resources.files(PLUGIN).joinpath("cli_default.ini"))
+        config_file = str(resources.files("mypy_asyncres.commands").joinpath("cli_default.ini"))
     return plugins, config_file
 
 
@@ -101,7 +101,7 @@ def main(args: list[str] | None = None, stdout: TextIO = sys.stdout, stderr: Tex
         _list_resources(found.config_file, as_json, stdout, stderr)
     sources, options = process_options(args, stdout=stdout, stderr=stderr, fscache=fscache, program=PROGRAM)
     if show_stats:
-        from mypy_asyncres import stats
+        from mypy_asyncres.output import stats
 
         stats.enabled = True
     options.plugins, options.config_file = switch_on_plugin(options.plugins, options.config_file)
@@ -125,7 +125,7 @@ def main(args: list[str] | None = None, stdout: TextIO = sys.stdout, stderr: Tex
         elif not messages or n_notes == len(messages):
             stdout.write(formatter.format_success(len(sources), options.color_output) + "\n")
     if show_stats:
-        from mypy_asyncres import stats
+        from mypy_asyncres.output import stats
 
         stdout.write(stats.summary() + "\n")
     stdout.flush()
@@ -134,7 +134,7 @@ def main(args: list[str] | None = None, stdout: TextIO = sys.stdout, stderr: Tex
 
 def _list_resources(config_file: str | None, as_json: bool, stdout: TextIO, stderr: TextIO) -> None:
     from mypy_asyncres import config
-    from mypy_asyncres.listing import effective, render
+    from mypy_asyncres.commands.listing import effective, render
 
     try:
         settings = config.load(config_file)

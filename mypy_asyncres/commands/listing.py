@@ -15,7 +15,7 @@ import importlib.util
 import json
 from importlib import metadata
 
-from mypy_asyncres.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
+from mypy_asyncres.resources.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
 from mypy_asyncres.config import Config
 
 ACTIVE = "active"

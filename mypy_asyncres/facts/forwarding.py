@@ -34,8 +34,8 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.flows import stack_call, statements_in
-from mypy_asyncres.site_model import describe
+from mypy_asyncres.sites.flows import stack_call, statements_in
+from mypy_asyncres.sites.model import describe
 
 # (parameter, callee as written, "keyword" or "#position", keywords passed as False)
 Forward = tuple[str, str, str, tuple[str, ...]]

@@ -16,12 +16,12 @@ from mypy.plugin import FunctionContext, MethodContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
-from mypy_asyncres.catalogue import Catalogue, Entry, load_entries, with_config
+from mypy_asyncres.resources.catalogue import Catalogue, Entry, load_entries, with_config
 from mypy_asyncres.config import Config, release_methods
-from mypy_asyncres.daemon import record_mark_dependencies
+from mypy_asyncres.cache.daemon import record_mark_dependencies
 from mypy_asyncres.guard import guarded, guarded_call
-from mypy_asyncres.resources import Producer, ResourceTypes, classify_callee
-from mypy_asyncres.verdict import CallChecker
+from mypy_asyncres.resources.predicate import Producer, ResourceTypes, classify_callee
+from mypy_asyncres.rules.checker import CallChecker
 
 Lookup = Callable[[str], Any]
 

@@ -77,7 +77,7 @@ from mypy_asyncres.names import (
 )
 
 
-from mypy_asyncres.flows import (
+from mypy_asyncres.sites.flows import (
     COLLECTION_ADDERS,
     awaits_in,
     calls_with,
@@ -96,7 +96,7 @@ from mypy_asyncres.flows import (
     statements_after,
     waits_without_pipes,
 )
-from mypy_asyncres.site_model import CallSite, Function, Kind, Site, describe
+from mypy_asyncres.sites.model import CallSite, Function, Kind, Site, describe
 
 # What other modules import from here.
 __all__ = ["CallSite", "Collector", "Function", "Kind", "Site", "describe", "function_facts"]

@@ -38,7 +38,8 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_asyncres import errors, stats
+from mypy_asyncres.output import errors
+from mypy_asyncres.output import stats
 from mypy_asyncres.names import (
     CONSUMING_METHODS,
     CONTEXT_DECORATORS,
@@ -47,16 +48,16 @@ from mypy_asyncres.names import (
     RELEASE_METHODS,
     WAITED_WITHOUT_PIPES,
 )
-from mypy_asyncres.daemon import record_owner_dependencies
-from mypy_asyncres.fingerprint import records_dependencies
-from mypy_asyncres.after_exit import block_end, misuses
-from mypy_asyncres.handoff import passed_where_unknown, takes_ownership
-from mypy_asyncres.marking import is_context_manager
-from mypy_asyncres.ownership import release_methods_of, releases, unseen_release
-from mypy_asyncres.resources import Producer, ResourceTypes, await_result
-from mypy_asyncres.site_index import SiteIndex
-from mypy_asyncres.flows import guards_field
-from mypy_asyncres.sites import Function, Kind, Site, describe
+from mypy_asyncres.cache.daemon import record_owner_dependencies
+from mypy_asyncres.cache.fingerprint import records_dependencies
+from mypy_asyncres.rules.after_exit import block_end, misuses
+from mypy_asyncres.rules.handoff import passed_where_unknown, takes_ownership
+from mypy_asyncres.facts.marked import is_context_manager
+from mypy_asyncres.facts.owner_classes import release_methods_of, releases, unseen_release
+from mypy_asyncres.resources.predicate import Producer, ResourceTypes, await_result
+from mypy_asyncres.sites.index import SiteIndex
+from mypy_asyncres.sites.flows import guards_field
+from mypy_asyncres.sites.model import Function, Kind, Site, describe
 
 # Sites where the resource is entered or its ownership is taken by checked code.
 _ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})

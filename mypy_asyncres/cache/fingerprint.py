@@ -20,7 +20,7 @@ from mypy_asyncres.config import Config
 
 RELEASE = mypy_asyncres.__version__.partition("+")[0]
 # The catalogue's data files sit next to the modules in every install pip makes.
-CATALOGUE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalogue_data")
+CATALOGUE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "catalogue_data")
 # Where the stubs that mypy ships live (mypy.build.default_data_dir() + "/typeshed").
 TYPESHED_DIR = os.path.join(os.path.dirname(os.path.abspath(sys.modules["mypy"].__file__ or "")), "typeshed") + os.sep
 
