@@ -36,7 +36,6 @@ from mypy.nodes import (
     NameExpr,
     OverloadedFuncDef,
     ReturnStmt,
-    Statement,
     StrExpr,
     TypeInfo,
     WithStmt,

@@ -1,4 +1,6 @@
-"""The verdict: given a call that produced a resource and where it sits, report or not."""
+"""The call check, run in the hooks of resource-producing callees: the resource a call
+produces, where it goes, and the findings of the rules (not_entered.py, fields.py,
+after_exit.py), named and reported once there is one."""
 
 from __future__ import annotations
 
@@ -6,21 +8,12 @@ import re
 from dataclasses import dataclass, replace
 
 from mypy.checker import TypeChecker
-from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
 from mypy.nodes import (
-    AssignmentStmt,
-    Context,
-    AwaitExpr,
     CallExpr,
-    Decorator,
-    FuncDef,
-    IndexExpr,
-    MemberExpr,
     MypyFile,
     NameExpr,
     Statement,
-    TypeInfo,
 )
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.subtypes import find_member
@@ -28,380 +21,24 @@ from mypy.types import (
     AnyType,
     CallableType,
     Instance,
-    NoneType,
     TupleType,
     Type,
-    TypeOfAny,
     TypeVarType,
-    UninhabitedType,
-    UnionType,
     get_proper_type,
 )
 
-from mypy_asyncres.output import errors
-from mypy_asyncres.output import stats
-from mypy_asyncres.names import (
-    CONSUMING_METHODS,
-    CONTEXT_DECORATORS,
-    ENTER_METHODS,
-    OWNING_CALLEES,
-    RELEASE_METHODS,
-    WAITED_WITHOUT_PIPES,
-)
 from mypy_asyncres.cache.daemon import record_owner_dependencies
 from mypy_asyncres.cache.fingerprint import records_dependencies
-from mypy_asyncres.rules.after_exit import block_end, misuses
-from mypy_asyncres.rules.handoff import passed_where_unknown, takes_ownership
-from mypy_asyncres.facts.marked import is_context_manager
-from mypy_asyncres.facts.owner_classes import release_methods_of, releases, unseen_release
+from mypy_asyncres.output import errors, stats
+from mypy_asyncres.output.report import Finding, report
 from mypy_asyncres.resources.predicate import Producer, ResourceTypes, await_result
+from mypy_asyncres.rules.after_exit import block_end, misuses
+from mypy_asyncres.rules.fields import stored_field
+from mypy_asyncres.rules.handoff import passed_where_unknown, takes_ownership
+from mypy_asyncres.rules.not_entered import ENTERED, judge
 from mypy_asyncres.sites.index import SiteIndex
-from mypy_asyncres.sites.flows import guards_field
-from mypy_asyncres.sites.model import Function, Kind, Site, describe
-
-# Sites where the resource is entered or its ownership is taken by checked code.
-_ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
-_RETURNED = frozenset({Kind.RETURNED, Kind.BOUND_THEN_RETURNED})
-# In __enter__ / __aenter__, what is neither kept nor released (nor handed on).
-_LOST_IN_ENTER = frozenset(
-    {Kind.BOUND, Kind.DISCARDED, Kind.BOUND_THEN_NARROW_GUARD, Kind.STORED, Kind.USED_BEFORE_HANDOFF}
-)
-# Sites that need nothing more: the await expression has its own site; released before
-# anything can raise; never meant to run.
-_QUIET = frozenset({Kind.AWAITED, Kind.BOUND_THEN_RELEASED, Kind.TYPE_CHECK})
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: ErrorCode
-    message: str  # empty: a note alone
-    note: str | None = None
-    once_per: str = ""  # a note given once per this key (a class), not at every site
-
-
-def _statement(resource: Type, site: Site) -> str:
-    """`async with` or `with`, by what the resource supports (and where it is)."""
-    proper = get_proper_type(resource)
-    in_async = site.function is not None and site.function.node.is_coroutine
-    if isinstance(proper, Instance):
-        has_async = proper.type.get("__aenter__") is not None
-        has_sync = _enters(proper, "__enter__")
-        if has_sync != has_async:
-            return "with" if has_sync else "async with"
-    # Both, or not known (`Any`): what the enclosing function can write.
-    return "async with" if in_async else "with"
-
-
-def _enters(instance: Instance, method: str) -> bool:
-    """Whether the class really supports `method`: aiohttp's `ClientSession.__enter__`
-    exists only to raise "use async with", declared to return None."""
-    sym = instance.type.get(method)
-    if sym is None:
-        return False
-    node = sym.node
-    sig = node.func.type if isinstance(node, Decorator) else getattr(node, "type", None)
-    if isinstance(sig, CallableType) and isinstance(get_proper_type(sig.ret_type), (NoneType, UninhabitedType)):
-        return instance.type.get("__aenter__") is None  # `__enter__ -> None` alone is still real
-    return True
-
-
-def _declared_return(function: Function) -> Type | None:
-    """The declared return type, with `async def`'s coroutine unwrapped; None if unannotated."""
-    sig = function.node.type
-    if not isinstance(sig, CallableType) or sig.implicit:
-        return None
-    ret = get_proper_type(sig.ret_type)
-    if isinstance(ret, AnyType) and ret.type_of_any == TypeOfAny.unannotated:
-        return None  # parameters annotated, the return not: as unannotated for the caller
-    if function.node.is_coroutine and isinstance(ret, Instance) and len(ret.args) == 3:
-        if ret.type.fullname == "typing.Coroutine":
-            return ret.args[2]
-    return sig.ret_type
-
-
-def _hands_ownership_out(function: Function | None, types: ResourceTypes, resource: Type | None = None) -> bool:
-    """Whether returning a resource from this function passes it to a checked caller.
-
-    Declared as a resource (or `AbstractContextManager`): the caller's call is checked.
-    Unannotated, or declared as a context manager that is not a resource (`IO[str]`):
-    the caller is told nothing or only "this can be entered"; quiet, unless the strict
-    setting (`owners_are_resources`) asks for every resource to be tracked to its end.
-    """
-    if function is None:
-        return False
-    if function.is_lambda or function.is_marked or function.name == "__await__":
-        # A lambda's caller is not known to the checker; a marked factory's callers are
-        # checked, and so is the `await` that a generator `__await__` returns to.
-        return True
-    declared = _declared_return(function)
-    if declared is None:
-        return not types.strict
-    if types.declares_resource(declared, enter_protocols=True):
-        return True
-    if not types.strict and _declares_base_of(declared, resource):
-        # `-> _socket.socket | None` for a `socket.socket`: the caller is told less than
-        # it gets, as for `-> IO[str]`.
-        return True
-    return not types.strict and types.declares_resource(declared, enter_protocols=True, structural=True)
-
-
-def _declares_base_of(declared: Type, resource: Type | None) -> bool:
-    """Whether a declared type (or a member of a declared union) is a base class of the
-    resource's class."""
-    proper_resource = get_proper_type(resource) if resource is not None else None
-    if not isinstance(proper_resource, Instance):
-        return False
-    proper = get_proper_type(declared)
-    items = proper.items if isinstance(proper, UnionType) else [proper]
-    return any(
-        isinstance(item, Instance) and item.type.fullname != "builtins.object"
-        and proper_resource.type.has_base(item.type.fullname)
-        for item in items
-    )
-
-
-def _is_context_decorator(resource: Type) -> bool:
-    proper = get_proper_type(resource)
-    return isinstance(proper, Instance) and any(
-        base.fullname in CONTEXT_DECORATORS for base in proper.type.mro
-    )
-
-
-def _how(site: Site) -> str:
-    """How the value escapes, completing "..., but it is <how>"."""
-    kind = site.kind
-    if kind is Kind.BOUND:
-        return errors.bound_to(site.detail)
-    if kind is Kind.RETURNED or kind is Kind.BOUND_THEN_RETURNED:
-        return errors.returned_from(site.function.name if site.function else "")
-    return {
-        Kind.STORED: errors.stored_in(site.detail),
-        Kind.DISCARDED: errors.DISCARDED,
-        Kind.PASSED: errors.passed_to(site.detail),
-        Kind.CONTAINER: errors.IN_CONTAINER,
-        Kind.CHAINED: errors.used_directly(site.detail),
-        Kind.YIELDED: errors.YIELDED,
-        Kind.DECORATOR: errors.AS_DECORATOR,
-    }.get(kind, errors.IN_EXPRESSION)
-
-
-def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str] | None:
-    """The class and attribute a STORED site keeps the resource in (`obj.attr`,
-    `obj.attr[...]`, `self.attr`): the class is the object's type, None when mypy types
-    the object as `Any` (an unannotated `self` of a nested function)."""
-    target = site.target
-    if isinstance(target, IndexExpr):
-        target = target.base
-    if not isinstance(target, MemberExpr):
-        return None
-    receiver = target.expr
-    function = site.function
-    if (
-        function is not None
-        and isinstance(function.node, FuncDef)
-        and function.node.info
-        and not function.node.is_static
-        and function.node.arguments
-        and isinstance(receiver, NameExpr)
-        and receiver.name == function.node.arguments[0].variable.name
-    ):
-        return function.node.info, target.name
-    typ = get_proper_type(checker.lookup_type_or_none(receiver))
-    if isinstance(typ, Instance):
-        return typ.type, target.name
-    if isinstance(typ, AnyType):
-        return None, target.name
-    return None
-
-
-def _judge_field(
-    site: Site,
-    owner: TypeInfo,
-    attribute: str,
-    name: str,
-    statement: str,
-    types: ResourceTypes,
-    resource: Type | None = None,
-) -> Finding | None:
-    """A resource kept in an attribute of the object: its class must release it."""
-    if releases(owner, attribute):
-        replaces = site.levels is not None and _replaces_held_value(site, owner, attribute)
-        if replaces and not guards_field(site.detail, site.stored_value, site.levels or []):
-            return Finding(
-                errors.RESOURCE_NOT_RELEASED,
-                errors.replaces_unreleased(name, site.detail),
-                errors.release_old_value_note(_release_call(resource, site.detail)),
-            )
-        in_enter = site.function is not None and site.function.is_enter_method
-        if is_context_manager(owner) and not types.is_resource_class(owner) and not in_enter:
-            # An owner that can be entered: its own creations could be checked.
-            statement = "async with" if owner.get("__aenter__") is not None else "with"
-            note = errors.mark_owner_note(owner.name, statement)
-            return Finding(errors.RESOURCE_OWNER_HINT, "", note, once_per=owner.fullname)
-        return None
-    if unseen_release(owner, types.release_methods, types.catalogue.modules()):
-        return None  # released, perhaps, where the plugin cannot read (a stub's method)
-    target = site.detail
-    methods = release_methods_of(owner, types.release_methods)
-    if methods:
-        return Finding(errors.RESOURCE_NOT_RELEASED, errors.not_released(name, target, methods))
-    return Finding(
-        errors.RESOURCE_NOT_RELEASED,
-        errors.no_release_method(name, target, owner.name),
-        errors.release_in_note(owner.name, target, statement),
-    )
-
-
-def _release_call(resource: Type | None, target: str) -> str:
-    """How to release a value of this type: `await self.s.close()`, `self.pool.shutdown()`."""
-    proper = get_proper_type(resource) if resource is not None else None
-    if isinstance(proper, Instance):
-        for method in ("aclose", "close", "shutdown", "terminate", "release"):
-            sym = proper.type.get(method)
-            if sym is not None and sym.node is not None:
-                is_async = isinstance(sym.node, FuncDef) and sym.node.is_coroutine
-                return f"{'await ' if is_async else ''}{target}.{method}()"
-    return f"{target}.close()"
-
-
-# Method names that say they make again what the object already holds.
-_RECREATING = ("reconnect", "reopen", "restart", "renew", "recreate")
-# Methods that set an object up: what they store replaces nothing.
-_SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__enter__", "__aenter__", "setUp", "asyncSetUp"})
-
-
-def _replaces_held_value(site: Site, owner: TypeInfo, attribute: str) -> bool:
-    """Whether a method other than the set-up ones stores a new resource where one may
-    already be held: the class's `__init__` keeps one there, or the method re-creates
-    it (`reconnect`, `reopen`, `restart`)."""
-    function = site.function
-    if function is None or function.name in _SETUP_METHODS:
-        return False
-    if function.name.lstrip("_").startswith(_RECREATING):
-        return True
-    init = owner.names.get("__init__")
-    node = init.node if init is not None else None
-    if not isinstance(node, FuncDef) or not node.arguments or not node.body.body:
-        return False
-    self_name = node.arguments[0].variable.name
-    for stmt in node.body.body:
-        if (
-            isinstance(stmt, AssignmentStmt)
-            and isinstance(stmt.rvalue, (CallExpr, AwaitExpr))
-            and any(
-                isinstance(lvalue, MemberExpr)
-                and lvalue.name == attribute
-                and isinstance(lvalue.expr, NameExpr)
-                and lvalue.expr.name == self_name
-                for lvalue in stmt.lvalues
-            )
-        ):
-            return True
-    return False
-
-
-def _judge_close_only(
-    site: Site, name: str, types: ResourceTypes, field: tuple[TypeInfo, str] | None
-) -> Finding | None:
-    """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
-    `try` right after it is the one correct place to release it."""
-    kind = site.kind
-    if kind in _ENTERED or kind in _RETURNED or kind in (Kind.AWAITED, Kind.BOUND_THEN_FINALLY, Kind.BOUND_THEN_RELEASED):
-        # Entering it is mypy's own error; returned, it is the caller's, which cannot
-        # declare it as a resource: quiet.
-        return None
-    if site.function is not None and site.function.is_enter_method and kind not in _LOST_IN_ENTER:
-        return None
-    if field is not None:
-        return _judge_field(site, *field, name, "with", types)
-    if kind is Kind.BOUND_THEN_NARROW_GUARD:
-        return Finding(
-            errors.RESOURCE_NOT_ENTERED,
-            errors.narrow_guard(name, site.detail, site.caught, site.cancellable),
-            errors.catch_base_exception_note(site.cancellable),
-        )
-    if kind is Kind.USED_BEFORE_HANDOFF:
-        return Finding(
-            errors.RESOURCE_NOT_ENTERED,
-            errors.used_before_handoff(name, site.detail, site.handed_on),
-            errors.guard_uses_note(site.detail),
-        )
-    note = errors.close_in_finally_note(site.detail) if kind is Kind.BOUND else None
-    return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
-
-
-def judge(
-    site: Site,
-    resource: Type,
-    types: ResourceTypes,
-    name: str,
-    released_by_exit: bool,
-    enterable: bool = True,
-    field: tuple[TypeInfo, str] | None = None,
-) -> Finding | None:
-    """The finding for a resource (named `name` in messages) that goes to `site`, if any.
-    field: for a STORED site, the class and attribute it is kept in."""
-    if not enterable:
-        return _judge_close_only(site, name, types, field)
-    kind = site.kind
-    function = site.function
-    statement = _statement(resource, site)
-    if kind in _ENTERED:
-        if released_by_exit:
-            return None
-        return Finding(errors.RESOURCE_NEEDS_CLOSING, errors.needs_closing(name, statement))
-    if kind in _QUIET or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
-        return None
-    if kind is Kind.CHAINED and (
-        site.detail in RELEASE_METHODS or site.detail in CONSUMING_METHODS or site.detail == WAITED_WITHOUT_PIPES
-    ):
-        return None  # `open(p, "a").close()`, `Popen(...).communicate()`: released at once
-    if kind is Kind.DECORATOR and _is_context_decorator(resource):
-        return None  # `@timer()`: a ContextDecorator enters itself around every call
-    if function is not None and function.is_enter_method and kind not in _LOST_IN_ENTER:
-        # Created by the owner's __enter__/__aenter__ and returned, stored or handed on:
-        # its exit releases it (a stored one is judged as a field below).
-        return None
-    if field is not None:
-        return _judge_field(site, *field, name, statement, types, resource)
-    if kind is Kind.BOUND_THEN_NARROW_GUARD:
-        fix = (
-            errors.catch_base_exception_note(site.cancellable)
-            if site.handed_on
-            else errors.use_statement_note(statement, site.detail)
-        )
-        return Finding(
-            errors.RESOURCE_NOT_ENTERED, errors.narrow_guard(name, site.detail, site.caught, site.cancellable), fix
-        )
-    if kind is Kind.USED_BEFORE_HANDOFF:
-        return Finding(
-            errors.RESOURCE_NOT_ENTERED,
-            errors.used_before_handoff(name, site.detail, site.handed_on),
-            errors.guard_uses_note(site.detail),
-        )
-    if kind is Kind.BOUND and function is None:
-        # A module global or a class attribute: it lives as long as the process.
-        return Finding(
-            errors.RESOURCE_GLOBAL, errors.kept_for_the_process(name, site.detail), errors.global_note(statement)
-        )
-    if not released_by_exit:
-        statement = f"{statement} {errors.closing_wrapper(statement)}(...)"
-    if kind in _RETURNED and _hands_ownership_out(function, types, resource):
-        return None
-    if kind is Kind.CHAINED and site.detail in ENTER_METHODS:
-        # `await session.get(url).__aenter__()`: entered by hand; its exit is called by hand.
-        return Finding(errors.RESOURCE_MANUAL_CLOSE, errors.entered_by_hand(name, statement, site.detail))
-    if kind is Kind.BOUND_THEN_FINALLY or kind is Kind.BOUND_THEN_CALLBACK:
-        if function is not None and function.is_context_manager_body:
-            return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
-        manual = (
-            errors.released_by_callback(name, statement, site.detail)
-            if kind is Kind.BOUND_THEN_CALLBACK
-            else errors.manual_close(name, statement, site.detail)
-        )
-        return Finding(errors.RESOURCE_MANUAL_CLOSE, manual, errors.use_statement_note(statement, site.detail))
-    note = errors.use_statement_note(statement, site.detail) if kind is Kind.BOUND and site.detail else None
-    return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(name, statement, _how(site)), note)
+from mypy_asyncres.sites.model import Kind, Site, describe
+from mypy_asyncres.typeops import enterable_or_unknown, is_coroutine, supports_enter
 
 
 @dataclass(frozen=True)
@@ -435,17 +72,17 @@ class CallChecker:
             if found is not None:
                 proper_ret = get_proper_type(ret)
                 # `resp = await session.get(url)`: what is awaited is itself to be entered.
-                entered_instead = isinstance(proper_ret, Instance) and _enters(proper_ret, "__aenter__")
+                entered_instead = isinstance(proper_ret, Instance) and supports_enter(proper_ret, "__aenter__")
                 return replace(self._found(found), awaited_instead=entered_instead)
             member = self._tuple_member(result)
             if member is not None:
                 return member
-            if producer.always and _is_coroutine(ret):
+            if producer.always and is_coroutine(ret):
                 # A marked or catalogued `async def` factory: what it gives must be
                 # released; entered if it can be (`await asyncpg.connect()` cannot).
-                return Produced(result, enterable=_is_context_manager(result))
+                return Produced(result, enterable=enterable_or_unknown(result))
             proper_ret = get_proper_type(ret)
-            is_async_cm = isinstance(proper_ret, Instance) and _enters(proper_ret, "__aenter__")
+            is_async_cm = isinstance(proper_ret, Instance) and supports_enter(proper_ret, "__aenter__")
             if is_async_cm and (producer.always or self.types.resource_in(ret) is not None):
                 # `f = await aiofiles.open(p)`, `conn = await pool.acquire()`: awaited where
                 # it should have been entered; what the await gave holds the resource.
@@ -457,16 +94,16 @@ class CallChecker:
         member = self._tuple_member(ret)
         if member is not None:
             return member
-        if result is not None and _is_coroutine(ret):
+        if result is not None and is_coroutine(ret):
             # The coroutine of an `async def` factory, not awaited here: it escapes with
             # the resource it will give (`asyncio.create_task(connect())`).
             found = self.types.resource_in(result)
             if found is not None:
                 return self._found(found)
             if producer.always:
-                return Produced(result, enterable=_is_context_manager(result))
+                return Produced(result, enterable=enterable_or_unknown(result))
         if producer.always:
-            return Produced(ret, enterable=_is_context_manager(ret))
+            return Produced(ret, enterable=enterable_or_unknown(ret))
         return None
 
     def _check_after_exit(self, checker: TypeChecker, site: Site, resource: Type) -> None:
@@ -519,7 +156,7 @@ class CallChecker:
     def _found(self, resource: Instance) -> Produced:
         """A resource type found in what the call gives. Only an owner class (a resource
         under `owners_are_resources`) may be one that cannot be entered."""
-        if self.types.strict and not _is_context_manager(resource):
+        if self.types.strict and not enterable_or_unknown(resource):
             return Produced(resource, enterable=False)
         return Produced(resource)
 
@@ -566,7 +203,7 @@ class CallChecker:
         # for a finding.
         if judge(site, resource, self.types, "", released, produced.enterable, field) is None:
             if stats.enabled:
-                outcome = stats.ENTERED if site.kind in _ENTERED else stats.HANDED_OFF
+                outcome = stats.ENTERED if site.kind in ENTERED else stats.HANDED_OFF
                 stats.record(checker.path, call.line, call.column, outcome)
             return
         name = _resource_name(resource, call, producer, checker)
@@ -593,44 +230,6 @@ def _resource_name(resource: Type, call: CallExpr, producer: Producer, checker: 
         if not _PRIVATE_NAME.search(name):
             return name
     return f'"{describe(call.callee) or producer.fullname.rpartition(".")[2]}(...)"'
-
-
-def report(
-    checker: TypeChecker,
-    finding: Finding,
-    context: Context,
-    key: tuple[int, int],
-    reported: set[object],
-    overloaded: bool = True,
-) -> bool:
-    """Report a finding without disturbing mypy's speculative checks.
-
-    mypy checks an overloaded call against each item with errors filtered and takes an
-    item whose attempt raised no error: an error of ours inside an attempt would reject
-    the right item and change the inferred type. So an attempt that already failed
-    reports nothing, and the rest report past the error watchers (mypy removes the
-    identical repeats of one line).
-    """
-    errors = checker.msg.errors
-    watchers = errors._watchers
-    if overloaded and watchers and watchers[-1].has_new_errors():
-        return False  # this overload item does not apply
-    # (Not overloaded: the errors are the call's own, `f(wrong_type)`; the call still
-    # creates the resource.)
-    if key in reported or finding.once_per in reported:
-        return False
-    reported.add(key)
-    if finding.once_per:
-        reported.add(finding.once_per)
-    errors._watchers = []
-    try:
-        if finding.message:
-            checker.fail(finding.message, context, code=finding.code)
-        if finding.note is not None:
-            checker.note(finding.note, context, code=finding.code)
-    finally:
-        errors._watchers = watchers
-    return True
 
 
 def _enters_as_resource(resource: Type, is_async: bool, types: ResourceTypes) -> bool:
@@ -693,15 +292,4 @@ def _passes_true(call: CallExpr, keywords: tuple[str, ...]) -> bool:
         for name, value in zip(call.arg_names, call.args)
     )
 
-
-def _is_context_manager(typ: Type) -> bool:
-    proper = get_proper_type(typ)
-    if isinstance(proper, AnyType):
-        return True  # not known: the usual advice
-    return isinstance(proper, Instance) and (_enters(proper, "__enter__") or _enters(proper, "__aenter__"))
-
-
-def _is_coroutine(typ: Type) -> bool:
-    proper = get_proper_type(typ)
-    return isinstance(proper, Instance) and proper.type.fullname == "typing.Coroutine"
 

@@ -13,6 +13,8 @@ from typing import TypeVar
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
+    ARG_STAR,
+    ARG_STAR2,
     CallExpr,
     Decorator,
     Expression,
@@ -27,7 +29,6 @@ from mypy.nodes import (
     TypeInfo,
     Var,
 )
-from mypy.nodes import ARG_STAR, ARG_STAR2
 from mypy.subtypes import find_member
 from mypy.types import (
     AnyType,
@@ -43,9 +44,13 @@ from mypy.types import (
 
 from mypy_asyncres.cache.daemon import record_owner_dependencies
 from mypy_asyncres.cache.fingerprint import records_dependencies
-from mypy_asyncres.facts.marked import owning_parameters
 from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
-from mypy_asyncres.facts.owner_classes import inferred_owning, method_enters, method_forwards
+from mypy_asyncres.facts.marked import owning_parameters
+from mypy_asyncres.facts.owner_classes import (
+    inferred_owning,
+    method_enters,
+    method_forwards,
+)
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site
 

@@ -1,0 +1,146 @@
+"""A resource kept in an attribute: the class and field that keep it, and whether that
+class releases it (or replaces a value it still holds)."""
+
+from __future__ import annotations
+
+from mypy.checker import TypeChecker
+from mypy.nodes import (
+    AssignmentStmt,
+    AwaitExpr,
+    CallExpr,
+    FuncDef,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+    TypeInfo,
+)
+from mypy.types import AnyType, Instance, Type, get_proper_type
+
+from mypy_asyncres.facts.marked import is_context_manager
+from mypy_asyncres.facts.owner_classes import (
+    release_methods_of,
+    releases,
+    unseen_release,
+)
+from mypy_asyncres.output import errors
+from mypy_asyncres.output.report import Finding
+from mypy_asyncres.resources.predicate import ResourceTypes
+from mypy_asyncres.sites.flows import guards_field
+from mypy_asyncres.sites.model import Site
+
+
+def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str] | None:
+    """The class and attribute a STORED site keeps the resource in (`obj.attr`,
+    `obj.attr[...]`, `self.attr`): the class is the object's type, None when mypy types
+    the object as `Any` (an unannotated `self` of a nested function)."""
+    target = site.target
+    if isinstance(target, IndexExpr):
+        target = target.base
+    if not isinstance(target, MemberExpr):
+        return None
+    receiver = target.expr
+    function = site.function
+    if (
+        function is not None
+        and isinstance(function.node, FuncDef)
+        and function.node.info
+        and not function.node.is_static
+        and function.node.arguments
+        and isinstance(receiver, NameExpr)
+        and receiver.name == function.node.arguments[0].variable.name
+    ):
+        return function.node.info, target.name
+    typ = get_proper_type(checker.lookup_type_or_none(receiver))
+    if isinstance(typ, Instance):
+        return typ.type, target.name
+    if isinstance(typ, AnyType):
+        return None, target.name
+    return None
+
+
+def judge_field(
+    site: Site,
+    owner: TypeInfo,
+    attribute: str,
+    name: str,
+    statement: str,
+    types: ResourceTypes,
+    resource: Type | None = None,
+) -> Finding | None:
+    """A resource kept in an attribute of the object: its class must release it."""
+    if releases(owner, attribute):
+        replaces = site.levels is not None and _replaces_held_value(site, owner, attribute)
+        if replaces and not guards_field(site.detail, site.stored_value, site.levels or []):
+            return Finding(
+                errors.RESOURCE_NOT_RELEASED,
+                errors.replaces_unreleased(name, site.detail),
+                errors.release_old_value_note(_release_call(resource, site.detail)),
+            )
+        in_enter = site.function is not None and site.function.is_enter_method
+        if is_context_manager(owner) and not types.is_resource_class(owner) and not in_enter:
+            # An owner that can be entered: its own creations could be checked.
+            statement = "async with" if owner.get("__aenter__") is not None else "with"
+            note = errors.mark_owner_note(owner.name, statement)
+            return Finding(errors.RESOURCE_OWNER_HINT, "", note, once_per=owner.fullname)
+        return None
+    if unseen_release(owner, types.release_methods, types.catalogue.modules()):
+        return None  # released, perhaps, where the plugin cannot read (a stub's method)
+    target = site.detail
+    methods = release_methods_of(owner, types.release_methods)
+    if methods:
+        return Finding(errors.RESOURCE_NOT_RELEASED, errors.not_released(name, target, methods))
+    return Finding(
+        errors.RESOURCE_NOT_RELEASED,
+        errors.no_release_method(name, target, owner.name),
+        errors.release_in_note(owner.name, target, statement),
+    )
+
+
+def _release_call(resource: Type | None, target: str) -> str:
+    """How to release a value of this type: `await self.s.close()`, `self.pool.shutdown()`."""
+    proper = get_proper_type(resource) if resource is not None else None
+    if isinstance(proper, Instance):
+        for method in ("aclose", "close", "shutdown", "terminate", "release"):
+            sym = proper.type.get(method)
+            if sym is not None and sym.node is not None:
+                is_async = isinstance(sym.node, FuncDef) and sym.node.is_coroutine
+                return f"{'await ' if is_async else ''}{target}.{method}()"
+    return f"{target}.close()"
+
+
+# Method names that say they make again what the object already holds.
+_RECREATING = ("reconnect", "reopen", "restart", "renew", "recreate")
+
+
+# Methods that set an object up: what they store replaces nothing.
+_SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__enter__", "__aenter__", "setUp", "asyncSetUp"})
+
+
+def _replaces_held_value(site: Site, owner: TypeInfo, attribute: str) -> bool:
+    """Whether a method other than the set-up ones stores a new resource where one may
+    already be held: the class's `__init__` keeps one there, or the method re-creates
+    it (`reconnect`, `reopen`, `restart`)."""
+    function = site.function
+    if function is None or function.name in _SETUP_METHODS:
+        return False
+    if function.name.lstrip("_").startswith(_RECREATING):
+        return True
+    init = owner.names.get("__init__")
+    node = init.node if init is not None else None
+    if not isinstance(node, FuncDef) or not node.arguments or not node.body.body:
+        return False
+    self_name = node.arguments[0].variable.name
+    for stmt in node.body.body:
+        if (
+            isinstance(stmt, AssignmentStmt)
+            and isinstance(stmt.rvalue, (CallExpr, AwaitExpr))
+            and any(
+                isinstance(lvalue, MemberExpr)
+                and lvalue.name == attribute
+                and isinstance(lvalue.expr, NameExpr)
+                and lvalue.expr.name == self_name
+                for lvalue in stmt.lvalues
+            )
+        ):
+            return True
+    return False
