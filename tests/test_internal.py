@@ -8,8 +8,8 @@ from typing import Any, NoReturn
 import pytest
 from mypy.version import __version__ as mypy_version
 
-from mypy_asyncres.facts import marked as marking
-from mypy_asyncres.rules import checker as verdict
+from mypy_asyncres.facts import marked
+from mypy_asyncres.rules import checker
 from tests.datadriven import run_mypy
 
 
@@ -25,7 +25,7 @@ def _expected(line: int) -> str:
 
 
 def test_exception_in_call_check(tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verdict.CallChecker, "check", _boom)
+    monkeypatch.setattr(checker.CallChecker, "check", _boom)
     (tmp_path / "main.py").write_text(
         "from contextlib import nullcontext\n"
         "from mypy_asyncres import must_enter\n"
@@ -44,7 +44,7 @@ def test_exception_in_call_check(tmp_path: Path, cache_root: Path, monkeypatch: 
 
 
 def test_exception_in_class_mark(tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(marking, "is_context_manager", _boom)
+    monkeypatch.setattr(marked, "is_context_manager", _boom)
     (tmp_path / "main.py").write_text(
         "from mypy_asyncres import must_enter\n\n@must_enter\nclass C:\n    pass\n"
     )

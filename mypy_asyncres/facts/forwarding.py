@@ -34,7 +34,7 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.sites.flows import stack_call, statements_in
+from mypy_asyncres.sites.statements import stack_call, statements_in
 from mypy_asyncres.sites.model import describe
 
 # (parameter, callee as written, "keyword" or "#position", keywords passed as False)

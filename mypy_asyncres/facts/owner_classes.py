@@ -53,7 +53,7 @@ from mypy_asyncres.names import (
     RELEASE_METHODS,
     is_class_release_method,
 )
-from mypy_asyncres.sites.flows import blocks_of, statements_in
+from mypy_asyncres.sites.statements import blocks_of, statements_in
 from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
 
 RELEASES: str = "releases"

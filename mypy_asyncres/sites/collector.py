@@ -9,37 +9,35 @@ its visitor classes.
 
 from __future__ import annotations
 
-
 from mypy.nodes import (
     AssertStmt,
-    BytesExpr,
-    ComplexExpr,
-    EllipsisExpr,
-    FloatExpr,
-    IntExpr,
-    StrExpr,
     AssertTypeExpr,
     AssignmentExpr,
     AssignmentStmt,
     AwaitExpr,
     Block,
+    BytesExpr,
     CallExpr,
     CastExpr,
     ClassDef,
     ComparisonExpr,
+    ComplexExpr,
     ConditionalExpr,
     Decorator,
     DelStmt,
     DictExpr,
     DictionaryComprehension,
+    EllipsisExpr,
     Expression,
     ExpressionStmt,
+    FloatExpr,
     ForStmt,
     FuncDef,
     FuncItem,
     GeneratorExpr,
     IfStmt,
     IndexExpr,
+    IntExpr,
     LambdaExpr,
     ListComprehension,
     ListExpr,
@@ -57,6 +55,7 @@ from mypy.nodes import (
     SliceExpr,
     StarExpr,
     Statement,
+    StrExpr,
     TryStmt,
     TupleExpr,
     UnaryExpr,
@@ -70,33 +69,33 @@ from mypy_asyncres.names import (
     AWAIT_PASS_THROUGH,
     CONSUMING_METHODS,
     CONTEXTMANAGER_DECORATORS,
-    WAITED_WITHOUT_PIPES,
     ENTER_METHODS,
     MUST_ENTER,
     STACK_METHODS,
+    WAITED_WITHOUT_PIPES,
 )
-
-
 from mypy_asyncres.sites.flows import (
     COLLECTION_ADDERS,
-    awaits_in,
     calls_with,
     every_branch_returns,
-    narrow_guard,
-    ends_flow,
-    guards,
     handed_on_in,
-    is_flag,
     next_use,
-    releases,
-    releases_before_leaving,
-    chained_wait_without_pipes,
-    rebinds_only_when_unset,
-    releases_now,
     statements_after,
-    waits_without_pipes,
 )
 from mypy_asyncres.sites.model import CallSite, Function, Kind, Site, describe
+from mypy_asyncres.sites.releases import (
+    awaits_in,
+    chained_wait_without_pipes,
+    guards,
+    is_flag,
+    narrow_guard,
+    rebinds_only_when_unset,
+    releases,
+    releases_before_leaving,
+    releases_now,
+    waits_without_pipes,
+)
+from mypy_asyncres.sites.statements import ends_flow
 
 # What other modules import from here.
 __all__ = ["CallSite", "Collector", "Function", "Kind", "Site", "describe", "function_facts"]

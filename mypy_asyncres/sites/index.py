@@ -25,9 +25,9 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.sites.flows import blocks_of
 from mypy_asyncres.sites.collector import Collector, function_facts
 from mypy_asyncres.sites.model import CallSite, Function, describe
+from mypy_asyncres.sites.statements import blocks_of
 
 
 def _position(call: CallExpr) -> tuple[int, int, int | None, int | None]:
