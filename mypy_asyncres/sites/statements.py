@@ -81,18 +81,21 @@ def mentions_target(expr: Expression, text: str) -> bool:
 
 
 def blocks_of(stmt: Statement) -> list[Block]:
-    """The blocks of a compound statement (not of nested functions or classes)."""
+    """The blocks of a compound statement (not of nested functions or classes). By exact
+    type: it runs for every compound statement of every method mypy analyses."""
     blocks: list[Block | None]
-    if isinstance(stmt, (WithStmt, ForStmt, WhileStmt)):
-        blocks = [stmt.body, getattr(stmt, "else_body", None)]
-    elif isinstance(stmt, IfStmt):
+    if type(stmt) is IfStmt:
         blocks = [*stmt.body, stmt.else_body]
-    elif isinstance(stmt, TryStmt):
+    elif type(stmt) is WithStmt:
+        return [stmt.body]
+    elif type(stmt) is ForStmt or type(stmt) is WhileStmt:
+        blocks = [stmt.body, stmt.else_body]
+    elif type(stmt) is TryStmt:
         blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
-    elif isinstance(stmt, MatchStmt):
-        blocks = list(stmt.bodies)
-    elif isinstance(stmt, Block):
-        blocks = [stmt]
+    elif type(stmt) is MatchStmt:
+        return list(stmt.bodies)
+    elif type(stmt) is Block:
+        return [stmt]
     else:
         return []
     return [block for block in blocks if block is not None]
