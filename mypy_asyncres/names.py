@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-# Key under which marks live in `TypeInfo.metadata` (it survives mypy's cache).
-METADATA_KEY: Final = "mypy_asyncres"
 # A hidden, plugin-generated class per module that records marked module-level
 # functions: a function's decorator list is empty when mypy loads it from cache.
 FUNCTION_MARKS_HOLDER: Final = "__mypy_asyncres_marks__"

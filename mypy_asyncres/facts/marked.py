@@ -9,7 +9,6 @@ the metadata of a hidden, plugin-generated class in the module.
 
 from __future__ import annotations
 
-from typing import Any
 
 from mypy.nodes import (
     GDEF,
@@ -34,13 +33,13 @@ from mypy.plugin import ClassDefContext, FunctionContext
 from mypy.plugins.common import add_attribute_to_class
 from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
 
+from mypy_asyncres.cache import metadata
 from mypy_asyncres.output import errors
 from mypy_asyncres.names import (
     CLASS_MARK_ATTRIBUTE,
     COROUTINE,
     FUNCTION_MARKS_HOLDER,
     GENERATOR_TYPES,
-    METADATA_KEY,
     MUST_ENTER,
     OWNS,
 )
@@ -51,13 +50,9 @@ def refers_to(expr: Expression, fullnames: frozenset[str]) -> bool:
     return isinstance(expr, RefExpr) and expr.fullname in fullnames
 
 
-def _own_metadata(info: TypeInfo) -> dict[str, Any]:
-    return info.metadata.setdefault(METADATA_KEY, {})
-
-
 def is_marked_class(info: TypeInfo) -> bool:
     """Marked itself; subclasses are resources through their MRO (see resources.py)."""
-    return bool(info.metadata.get(METADATA_KEY, {}).get("must_enter"))
+    return metadata.is_marked(info)
 
 
 def is_context_manager(info: TypeInfo) -> bool:
@@ -73,7 +68,7 @@ def mark_class(ctx: ClassDefContext) -> bool:
     """
     info = ctx.cls.info
     if is_context_manager(info):
-        _own_metadata(info)["must_enter"] = True
+        metadata.mark(info)
         # The daemon does not compare metadata; a generated class attribute makes adding
         # or removing the mark a change of the class, so its users are checked again.
         add_attribute_to_class(
@@ -117,16 +112,14 @@ def _holder(module: MypyFile, create: bool) -> TypeInfo | None:
     return info
 
 
-def _cached_marks(owner: TypeInfo | MypyFile | None) -> dict[str, Any]:
+def _marks_holder(owner: TypeInfo | MypyFile | None) -> TypeInfo | None:
     """Where the marks of a method (its class) or a module-level function (the module's
     holder class) are kept for calls that come from the cache."""
     if isinstance(owner, TypeInfo):
-        return owner.metadata.get(METADATA_KEY, {})
+        return owner
     if isinstance(owner, MypyFile):
-        holder = _holder(owner, create=False)
-        if holder is not None:
-            return holder.metadata.get(METADATA_KEY, {})
-    return {}
+        return _holder(owner, create=False)
+    return None
 
 
 def is_marked_callable(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> bool:
@@ -151,25 +144,22 @@ def is_marked_callable(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> b
                 return False
             produced = _produced_type(node.var.type) if node.var.type is not None else None
             return produced is None or _is_context_manager_type(produced)
-    return node.name in _cached_marks(owner).get("functions", ())
+    holder = _marks_holder(owner)
+    return holder is not None and node.name in metadata.marked_functions(holder)
 
 
 def _record_function_mark(dec: Decorator, modules: dict[str, MypyFile]) -> None:
     func = dec.func
     if func.info:  # FakeInfo (module-level function) is falsy
-        store = _own_metadata(func.info)
+        holder: TypeInfo | None = func.info
     else:
         module_name, _, _ = func.fullname.rpartition(".")
         module = modules.get(module_name)
         if module is None:
             return  # a nested function: always analysed together with its callers
         holder = _holder(module, create=True)
-        assert holder is not None
-        store = _own_metadata(holder)
-    names: list[str] = store.setdefault("functions", [])
-    if func.name not in names:
-        names.append(func.name)
-        names.sort()
+    assert holder is not None
+    metadata.add_marked_function(holder, func.name)
 
 
 def _produced_type(signature: Type) -> Type | None:
@@ -244,7 +234,8 @@ def owning_parameters(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> fr
     decorators = _decorator_list(node)
     if decorators:
         return frozenset(_owns_parameters(decorators) or ())
-    return frozenset(_cached_marks(owner).get("owns", {}).get(node.name, ()))
+    holder = _marks_holder(owner)
+    return metadata.declared_owning(holder, node.name) if holder is not None else frozenset()
 
 
 def _decorated_by(call: CallExpr, body: list[Statement]) -> Decorator | None:
@@ -285,13 +276,12 @@ def record_owns(ctx: FunctionContext) -> Type:
                 errors.owns_unknown_parameter(name, func.name), call, code=errors.RESOURCE_INVALID_MARK
             )
     if func.info:
-        store = _own_metadata(func.info)
+        holder: TypeInfo | None = func.info
     else:
         module = checker.modules.get(func.fullname.rpartition(".")[0])  # type: ignore[attr-defined]
         if module is None:
             return ctx.default_return_type  # a nested function: analysed with its callers
         holder = _holder(module, create=True)
-        assert holder is not None
-        store = _own_metadata(holder)
-    store.setdefault("owns", {})[func.name] = sorted(names)
+    assert holder is not None
+    metadata.set_declared_owning(holder, func.name, names)
     return ctx.default_return_type

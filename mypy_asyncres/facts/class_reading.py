@@ -1,0 +1,453 @@
+"""Reading a class's body for its owner facts: the fields its release methods release,
+its borrowing methods, the parameters it keeps and releases, forwards or enters.
+
+The facts are syntactic and are read when mypy analyses the class (a hook that runs for
+every class), then kept in its metadata (cache/metadata.py), which mypy's cache keeps: a
+subclass in another module sees its bases' facts, cold or warm. A release method
+(`close`, `aclose`, `__exit__`, `__aexit__`, the configured `release_methods`) releases a
+field directly, under a guard, through a local alias or a loop over it, or in a method it
+calls on `self`. A borrowing method's every `return` hands back a field (`def session(self)
+-> ClientSession: return self._session`): its calls lend what the object owns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mypy.nodes import (
+    AssignmentExpr,
+    AssignmentStmt,
+    AwaitExpr,
+    ExpressionStmt,
+    CallExpr,
+    ClassDef,
+    Decorator,
+    Expression,
+    ForStmt,
+    FuncDef,
+    GeneratorExpr,
+    IfStmt,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+    OverloadedFuncDef,
+    ReturnStmt,
+    StrExpr,
+    WithStmt,
+)
+from mypy.types import UnboundType
+from mypy.server.subexpr import get_subexpressions
+
+from mypy_asyncres.cache import metadata
+from mypy_asyncres.names import (
+    RELEASE_BY_ARGUMENT_METHODS,
+    RELEASE_METHODS,
+    is_class_release_method,
+)
+from mypy_asyncres.sites.statements import blocks_of, statements_in
+from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
+
+
+def _decorator_names(dec: Decorator) -> set[str]:
+    """The decorators' last names (`staticmethod`, `property`, `setter`): the hook runs
+    before mypy analyses them."""
+    names = set()
+    for expr in dec.original_decorators or dec.decorators:
+        if isinstance(expr, (NameExpr, MemberExpr)):
+            names.add(expr.name)
+    return names
+
+
+
+_NOT_ON_SELF = frozenset({"staticmethod", "classmethod"})
+
+
+
+_PROPERTY = frozenset({"property", "cached_property", "setter", "getter", "deleter"})
+
+
+
+_SIMPLE_KINDS = frozenset({AssignmentStmt, ReturnStmt, ExpressionStmt})
+
+
+
+def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
+    """name -> (function, the name of its `self` parameter or None, is a property)."""
+    found: dict[str, tuple[FuncDef, str | None, bool]] = {}
+    for stmt in defn.defs.body:
+        if isinstance(stmt, OverloadedFuncDef):
+            if stmt.impl is None:
+                continue
+            stmt = stmt.impl
+        if isinstance(stmt, FuncDef):
+            found[stmt.name] = (stmt, _self_name(stmt, set()), False)
+        elif isinstance(stmt, Decorator):
+            names = _decorator_names(stmt)
+            found[stmt.func.name] = (stmt.func, _self_name(stmt.func, names), bool(names & _PROPERTY))
+    return found
+
+
+
+def _self_name(func: FuncDef, decorators: set[str]) -> str | None:
+    if decorators & _NOT_ON_SELF or not func.arguments:
+        return None
+    return func.arguments[0].variable.name
+
+
+
+def _self_attribute(expr: Expression, self_name: str) -> str | None:
+    """`self.attr` (or `self.attr[...]`, `getattr(self, "attr", None)`) -> attr."""
+    if isinstance(expr, IndexExpr):
+        expr = expr.base
+    if isinstance(expr, MemberExpr) and isinstance(expr.expr, NameExpr) and expr.expr.name == self_name:
+        return expr.name
+    if (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, NameExpr)
+        and expr.callee.name == "getattr"
+        and len(expr.args) >= 2
+        and isinstance(expr.args[0], NameExpr)
+        and expr.args[0].name == self_name
+        and isinstance(expr.args[1], StrExpr)
+    ):
+        return expr.args[1].value
+    return None
+
+
+
+# Attributes whose test decides whether the object owns what it holds (`if
+# self._owns_session:`, `if self._close_connector:`), not a setting of what it does.
+_OWNERSHIP_FLAG_WORDS = ("own", "close", "extern", "manage", "auto", "creat", "borrow", "shared")
+
+
+
+def _is_ownership_flag(attribute: str) -> bool:
+    lowered = attribute.lower()
+    return any(word in lowered for word in _OWNERSHIP_FLAG_WORDS)
+
+
+
+def _attributes_in(expr: Expression, self_name: str) -> set[str]:
+    """The `self.<attr>` an expression reads (`self.a or b`, `self.a.values()`, ...)."""
+    found = set()
+    for sub in get_subexpressions(expr):
+        attr = _self_attribute(sub, self_name)
+        if attr is not None:
+            found.add(attr)
+    return found
+
+
+
+def _note_condition(stmt: IfStmt, self_name: str, conditions: dict[int, set[str]]) -> None:
+    """For the calls inside an `if` whose condition reads attributes of `self`: those
+    attributes, by the call's id."""
+    attrs = set().union(*(_attributes_in(cond, self_name) for cond in stmt.expr))
+    if not attrs:
+        return
+    for block in [*stmt.body, *([stmt.else_body] if stmt.else_body is not None else [])]:
+        for e in get_subexpressions(block):
+            if isinstance(e, CallExpr):
+                conditions.setdefault(id(e), set()).update(attrs)
+
+
+
+class _MethodFacts:
+    """What one method releases, and which other methods of `self` it calls."""
+
+    def __init__(self, func: FuncDef, self_name: str) -> None:
+        self.released: set[str] = set()
+        # Released whatever the object's flags say: not only under `if self._owns:`.
+        self.always_released: set[str] = set()
+        self.calls: set[str] = set()
+        conditions: dict[int, set[str]] = {}  # see _note_condition
+        aliases: dict[str, set[str]] = {}  # local name -> the attributes it may hold
+        for stmt in statements_in(func.body.body):
+            if isinstance(stmt, IfStmt):
+                _note_condition(stmt, self_name, conditions)
+            elif isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, Expression):
+                attrs = _attributes_in(stmt.rvalue, self_name)
+                if attrs:
+                    for lvalue in stmt.lvalues:
+                        if isinstance(lvalue, NameExpr):
+                            aliases.setdefault(lvalue.name, set()).update(attrs)
+            elif isinstance(stmt, ForStmt) and isinstance(stmt.index, NameExpr):
+                attrs = _attributes_in(stmt.expr, self_name)
+                if attrs:
+                    aliases.setdefault(stmt.index.name, set()).update(attrs)
+        expressions = get_subexpressions(func.body)
+        for expr in expressions:
+            if isinstance(expr, AssignmentExpr):
+                attrs = _attributes_in(expr.value, self_name)
+                if attrs:
+                    aliases.setdefault(expr.target.name, set()).update(attrs)
+            elif isinstance(expr, GeneratorExpr):  # also the generator of list/set comprehensions
+                for index, sequence in zip(expr.indices, expr.sequences):
+                    attrs = _attributes_in(sequence, self_name)
+                    if attrs and isinstance(index, NameExpr):
+                        aliases.setdefault(index.name, set()).update(attrs)
+        for expr in expressions:
+            if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
+                continue
+            method = expr.callee.name
+            receiver = expr.callee.expr
+            if isinstance(receiver, NameExpr) and receiver.name == self_name:
+                self.calls.add(method)
+                continue
+            if method in RELEASE_METHODS:
+                released = receiver
+            elif method in RELEASE_BY_ARGUMENT_METHODS:
+                # `self._pool.release(self._conn)`; `self._resp.release()` (aiohttp)
+                released = expr.args[0] if expr.args else receiver
+            else:
+                continue
+            if isinstance(released, AwaitExpr):
+                released = released.expr
+            attr = _self_attribute(released, self_name)
+            attrs = {attr} if attr is not None else set()
+            if attr is None and isinstance(released, NameExpr):
+                attrs = aliases.get(released.name, set())
+            # Under `if self._owns:` it depends on a flag; `if self._session:` is a null
+            # check; under a setting (`if self.filename != ":memory:"`) it is not released
+            # on every path.
+            other_conditions = conditions.get(id(expr), set()) - attrs
+            if not other_conditions:
+                self.always_released |= attrs
+            if all(_is_ownership_flag(condition) for condition in other_conditions):
+                self.released |= attrs
+
+
+
+def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
+    """Whether every `return` of the method hands back `self.<attr>`. Getters end with
+    such a return: the last statement is checked first (most methods stop there)."""
+    body = func.body.body
+    if not body:
+        return False
+    last = body[-1]
+    if not (isinstance(last, ReturnStmt) and last.expr is not None and _self_attribute(last.expr, self_name)):
+        return False
+    return all(
+        s.expr is not None and _self_attribute(s.expr, self_name) is not None
+        for s in statements_in(body)
+        if isinstance(s, ReturnStmt)
+    )
+
+
+
+def _stored_parameters(
+    methods: dict[str, tuple[FuncDef, str | None, bool]], attributes: set[str] | None
+) -> dict[str, list[str]]:
+    """Parameters that a method stores as they are (`self._sock = sock`) in one of these
+    attributes (None: any): passing a resource there hands it to the object, which
+    releases it."""
+    owns: dict[str, list[str]] = {}
+    for name, (method, self_name, _) in methods.items():
+        if self_name is None:
+            continue
+        parameters = {arg.variable.name for arg in method.arguments[1:]}
+        if not parameters:
+            continue
+        for stmt in method.body.body:  # `self._sock = sock` stands at the top of a method
+            if (
+                isinstance(stmt, AssignmentStmt)
+                and isinstance(stmt.rvalue, NameExpr)
+                and stmt.rvalue.name in parameters
+                and any(
+                    (attr := _self_attribute(lvalue, self_name)) is not None
+                    and (attributes is None or attr in attributes)
+                    for lvalue in stmt.lvalues
+                )
+            ):
+                found = owns.setdefault(name, [])
+                if stmt.rvalue.name not in found:
+                    found.append(stmt.rvalue.name)
+    return owns
+
+
+
+# Declared results that are no resource: a method declared so forwards nothing to one.
+_PLAIN_RETURNS = frozenset({"None", "bool", "int", "str", "float", "bytes", "list", "dict", "set", "tuple", "Any"})
+
+
+
+def _may_return_a_resource(func: FuncDef) -> bool:
+    sig = func.unanalyzed_type
+    ret = getattr(sig, "ret_type", None)
+    return isinstance(ret, UnboundType) and ret.name.rpartition(".")[2] not in _PLAIN_RETURNS
+
+
+
+def _takes_a_context_manager(func: FuncDef) -> bool:
+    """A parameter annotated as a context manager (`AbstractAsyncContextManager[None]`,
+    `ContextManager[T]`): the only kind a callee can be seen to enter."""
+    sig = func.unanalyzed_type
+    for t in getattr(sig, "arg_types", ()):
+        if isinstance(t, UnboundType) and t.name.endswith("ContextManager"):
+            return True
+    return False
+
+
+
+def _note_entered_fields(func: FuncDef, found: set[str]) -> None:
+    """The `self.<attr>` a method enters as a `with` / `async with` item, at the top of
+    its body or one block down (a `try`, an `if`): where a method enters its own field."""
+    self_name = func.arguments[0].variable.name
+    for stmt in func.body.body:
+        if type(stmt) in _SIMPLE_KINDS:
+            continue
+        if type(stmt) is WithStmt:
+            _note_self_items(stmt, self_name, found)
+        for block in blocks_of(stmt):
+            for inner in block.body:
+                if type(inner) is WithStmt:
+                    _note_self_items(inner, self_name, found)
+
+
+
+def _note_self_items(stmt: WithStmt, self_name: str, found: set[str]) -> None:
+    for item in stmt.expr:
+        attr = _self_attribute(item, self_name)
+        if attr is not None:
+            found.add(attr)
+
+
+
+def _field_aliases(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
+    """Properties that return a field: property name -> the field."""
+    found = {}
+    for name, (method, self_name, is_property) in methods.items():
+        body = method.body.body
+        if is_property and self_name is not None and body and isinstance(body[-1], ReturnStmt):
+            value = body[-1].expr
+            attr = _self_attribute(value, self_name) if value is not None else None
+            if attr is not None and attr != name:
+                found[name] = attr
+    return found
+
+
+
+def _stored_closers(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
+    """Fields that keep a bound release method of another field: `self._closer =
+    self.fp.close` -> {"_closer": "fp"}."""
+    found = {}
+    for method, self_name, _ in methods.values():
+        if self_name is None:
+            continue
+        for stmt in method.body.body:  # `self._closer = self.fp.close` stands at the top
+            if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, MemberExpr)):
+                continue
+            if stmt.rvalue.name not in RELEASE_METHODS:
+                continue
+            target = _self_attribute(stmt.rvalue.expr, self_name)
+            if target is None:
+                continue
+            for lvalue in stmt.lvalues:
+                holder = _self_attribute(lvalue, self_name)
+                if holder is not None:
+                    found[holder] = target
+    return found
+
+
+
+def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, Any]:
+    """The attributes the class's release methods release, its borrowing methods, and the
+    parameters of its methods that it owns (stored in an attribute it always releases)."""
+    borrows: list[str] = []
+    forwards: dict[str, list[Forward]] = {}
+    enters: dict[str, list[str]] = {}
+    entered_fields: set[str] = set()
+    has_release = False
+    for stmt in defn.defs.body:
+        # Most classes have neither a release method nor a getter: one cheap pass first
+        # (it runs for every class mypy analyses).
+        if type(stmt) is Decorator:
+            func = stmt.func
+        elif type(stmt) is FuncDef:
+            func = stmt
+        else:
+            has_release = has_release or (
+                type(stmt) is OverloadedFuncDef and is_class_release_method(stmt.name, release_methods)
+            )
+            continue
+        if func.arguments and func.body.body:
+            if _may_return_a_resource(func):
+                # Only annotated factories can be declared to return a resource.
+                forwarded = forwards_of(func, statements_in(func.body.body))
+                if forwarded:
+                    forwards[func.name] = forwarded
+            if _takes_a_context_manager(func):
+                entering = entered_parameters(func)
+                if entering:
+                    enters[func.name] = entering
+            # A field some method enters (`with self._stack:`) is released at its exit.
+            _note_entered_fields(func, entered_fields)
+        if is_class_release_method(func.name, release_methods):
+            has_release = True
+            continue
+        body = func.body.body
+        last = body[-1] if body else None
+        if (
+            type(last) is ReturnStmt
+            and type(last.expr) is MemberExpr
+            and func.unanalyzed_type is not None
+            and func.arguments
+        ):
+            # Only annotated methods can be declared to return a resource.
+            names = _decorator_names(stmt) if isinstance(stmt, Decorator) else set()
+            self_name = _self_name(func, names)
+            if self_name is not None and not names & _PROPERTY and _returns_own_attribute(func, self_name):
+                borrows.append(func.name)
+    released: set[str] = set()
+    owns: dict[str, list[str]] = {}
+    opaque = False
+    if has_release:
+        methods = _methods(defn)
+        facts: dict[str, _MethodFacts] = {}
+        pending = [name for name in methods if is_class_release_method(name, release_methods)]
+        while pending:
+            name = pending.pop()
+            if name in facts:
+                continue
+            method, self_name, _ = methods[name]
+            if self_name is None:
+                continue
+            if not method.body.body and is_class_release_method(name, release_methods):
+                # mypy drops the bodies of methods in modules whose errors it hides (an
+                # installed package, `follow_imports = silent`): what it releases is not
+                # known, so it counts as releasing what the object holds.
+                opaque = True
+            method_facts = facts[name] = _MethodFacts(method, self_name)
+            pending.extend(called for called in method_facts.calls if called in methods and called not in facts)
+        # Released through a property that returns the field (`self.pool.close()`), or
+        # through a bound release method kept in a field (`self._closer = self.fp.close`).
+        aliases = _field_aliases(methods)
+        # (Only a call on `self` of something that is no method can be a stored closer.)
+        called_fields = set().union(*(f.calls for f in facts.values())) - methods.keys()
+        closers = _stored_closers(methods) if called_fields else {}
+        for method_facts in facts.values():
+            for called in method_facts.calls & closers.keys():
+                method_facts.released.add(closers[called])
+                method_facts.always_released.add(closers[called])
+            for found in (method_facts.released, method_facts.always_released):
+                found |= {aliases[a] for a in found if a in aliases}
+            released |= method_facts.released
+        always = set().union(*(f.always_released for f in facts.values()))
+        if opaque:
+            owns = _stored_parameters(methods, None)
+        elif always:
+            owns = _stored_parameters(methods, always)
+    result: dict[str, Any] = {}
+    released |= entered_fields
+    if opaque:
+        result[metadata.OPAQUE_RELEASE] = True
+    if forwards:
+        result[metadata.FORWARDS] = forwards
+    if enters:
+        result[metadata.ENTERS] = enters
+    if owns:
+        result[metadata.OWNS_INFERRED] = owns
+    if released:
+        result[metadata.RELEASES] = sorted(released)
+    if borrows:
+        result[metadata.BORROWS] = sorted(borrows)
+    return result
