@@ -15,37 +15,27 @@ from __future__ import annotations
 from typing import Any
 
 from mypy.nodes import (
-    AssignmentExpr,
     AssignmentStmt,
-    AwaitExpr,
-    ExpressionStmt,
-    CallExpr,
     ClassDef,
     Decorator,
-    Expression,
-    ForStmt,
+    ExpressionStmt,
     FuncDef,
-    GeneratorExpr,
-    IfStmt,
-    IndexExpr,
     MemberExpr,
     NameExpr,
     OverloadedFuncDef,
     ReturnStmt,
-    StrExpr,
     WithStmt,
 )
 from mypy.types import UnboundType
-from mypy.server.subexpr import get_subexpressions
 
 from mypy_asyncres.cache import metadata
+from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
+from mypy_asyncres.facts.method_releases import MethodReleases, self_attribute
 from mypy_asyncres.names import (
-    RELEASE_BY_ARGUMENT_METHODS,
     RELEASE_METHODS,
     is_class_release_method,
 )
 from mypy_asyncres.sites.statements import blocks_of, statements_in
-from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
 
 
 def _decorator_names(dec: Decorator) -> set[str]:
@@ -58,17 +48,13 @@ def _decorator_names(dec: Decorator) -> set[str]:
     return names
 
 
-
 _NOT_ON_SELF = frozenset({"staticmethod", "classmethod"})
-
 
 
 _PROPERTY = frozenset({"property", "cached_property", "setter", "getter", "deleter"})
 
 
-
 _SIMPLE_KINDS = frozenset({AssignmentStmt, ReturnStmt, ExpressionStmt})
-
 
 
 def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
@@ -87,134 +73,10 @@ def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
     return found
 
 
-
 def _self_name(func: FuncDef, decorators: set[str]) -> str | None:
     if decorators & _NOT_ON_SELF or not func.arguments:
         return None
     return func.arguments[0].variable.name
-
-
-
-def _self_attribute(expr: Expression, self_name: str) -> str | None:
-    """`self.attr` (or `self.attr[...]`, `getattr(self, "attr", None)`) -> attr."""
-    if isinstance(expr, IndexExpr):
-        expr = expr.base
-    if isinstance(expr, MemberExpr) and isinstance(expr.expr, NameExpr) and expr.expr.name == self_name:
-        return expr.name
-    if (
-        isinstance(expr, CallExpr)
-        and isinstance(expr.callee, NameExpr)
-        and expr.callee.name == "getattr"
-        and len(expr.args) >= 2
-        and isinstance(expr.args[0], NameExpr)
-        and expr.args[0].name == self_name
-        and isinstance(expr.args[1], StrExpr)
-    ):
-        return expr.args[1].value
-    return None
-
-
-
-# Attributes whose test decides whether the object owns what it holds (`if
-# self._owns_session:`, `if self._close_connector:`), not a setting of what it does.
-_OWNERSHIP_FLAG_WORDS = ("own", "close", "extern", "manage", "auto", "creat", "borrow", "shared")
-
-
-
-def _is_ownership_flag(attribute: str) -> bool:
-    lowered = attribute.lower()
-    return any(word in lowered for word in _OWNERSHIP_FLAG_WORDS)
-
-
-
-def _attributes_in(expr: Expression, self_name: str) -> set[str]:
-    """The `self.<attr>` an expression reads (`self.a or b`, `self.a.values()`, ...)."""
-    found = set()
-    for sub in get_subexpressions(expr):
-        attr = _self_attribute(sub, self_name)
-        if attr is not None:
-            found.add(attr)
-    return found
-
-
-
-def _note_condition(stmt: IfStmt, self_name: str, conditions: dict[int, set[str]]) -> None:
-    """For the calls inside an `if` whose condition reads attributes of `self`: those
-    attributes, by the call's id."""
-    attrs = set().union(*(_attributes_in(cond, self_name) for cond in stmt.expr))
-    if not attrs:
-        return
-    for block in [*stmt.body, *([stmt.else_body] if stmt.else_body is not None else [])]:
-        for e in get_subexpressions(block):
-            if isinstance(e, CallExpr):
-                conditions.setdefault(id(e), set()).update(attrs)
-
-
-
-class _MethodFacts:
-    """What one method releases, and which other methods of `self` it calls."""
-
-    def __init__(self, func: FuncDef, self_name: str) -> None:
-        self.released: set[str] = set()
-        # Released whatever the object's flags say: not only under `if self._owns:`.
-        self.always_released: set[str] = set()
-        self.calls: set[str] = set()
-        conditions: dict[int, set[str]] = {}  # see _note_condition
-        aliases: dict[str, set[str]] = {}  # local name -> the attributes it may hold
-        for stmt in statements_in(func.body.body):
-            if isinstance(stmt, IfStmt):
-                _note_condition(stmt, self_name, conditions)
-            elif isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, Expression):
-                attrs = _attributes_in(stmt.rvalue, self_name)
-                if attrs:
-                    for lvalue in stmt.lvalues:
-                        if isinstance(lvalue, NameExpr):
-                            aliases.setdefault(lvalue.name, set()).update(attrs)
-            elif isinstance(stmt, ForStmt) and isinstance(stmt.index, NameExpr):
-                attrs = _attributes_in(stmt.expr, self_name)
-                if attrs:
-                    aliases.setdefault(stmt.index.name, set()).update(attrs)
-        expressions = get_subexpressions(func.body)
-        for expr in expressions:
-            if isinstance(expr, AssignmentExpr):
-                attrs = _attributes_in(expr.value, self_name)
-                if attrs:
-                    aliases.setdefault(expr.target.name, set()).update(attrs)
-            elif isinstance(expr, GeneratorExpr):  # also the generator of list/set comprehensions
-                for index, sequence in zip(expr.indices, expr.sequences):
-                    attrs = _attributes_in(sequence, self_name)
-                    if attrs and isinstance(index, NameExpr):
-                        aliases.setdefault(index.name, set()).update(attrs)
-        for expr in expressions:
-            if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
-                continue
-            method = expr.callee.name
-            receiver = expr.callee.expr
-            if isinstance(receiver, NameExpr) and receiver.name == self_name:
-                self.calls.add(method)
-                continue
-            if method in RELEASE_METHODS:
-                released = receiver
-            elif method in RELEASE_BY_ARGUMENT_METHODS:
-                # `self._pool.release(self._conn)`; `self._resp.release()` (aiohttp)
-                released = expr.args[0] if expr.args else receiver
-            else:
-                continue
-            if isinstance(released, AwaitExpr):
-                released = released.expr
-            attr = _self_attribute(released, self_name)
-            attrs = {attr} if attr is not None else set()
-            if attr is None and isinstance(released, NameExpr):
-                attrs = aliases.get(released.name, set())
-            # Under `if self._owns:` it depends on a flag; `if self._session:` is a null
-            # check; under a setting (`if self.filename != ":memory:"`) it is not released
-            # on every path.
-            other_conditions = conditions.get(id(expr), set()) - attrs
-            if not other_conditions:
-                self.always_released |= attrs
-            if all(_is_ownership_flag(condition) for condition in other_conditions):
-                self.released |= attrs
-
 
 
 def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
@@ -224,14 +86,13 @@ def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
     if not body:
         return False
     last = body[-1]
-    if not (isinstance(last, ReturnStmt) and last.expr is not None and _self_attribute(last.expr, self_name)):
+    if not (isinstance(last, ReturnStmt) and last.expr is not None and self_attribute(last.expr, self_name)):
         return False
     return all(
-        s.expr is not None and _self_attribute(s.expr, self_name) is not None
+        s.expr is not None and self_attribute(s.expr, self_name) is not None
         for s in statements_in(body)
         if isinstance(s, ReturnStmt)
     )
-
 
 
 def _stored_parameters(
@@ -253,7 +114,7 @@ def _stored_parameters(
                 and isinstance(stmt.rvalue, NameExpr)
                 and stmt.rvalue.name in parameters
                 and any(
-                    (attr := _self_attribute(lvalue, self_name)) is not None
+                    (attr := self_attribute(lvalue, self_name)) is not None
                     and (attributes is None or attr in attributes)
                     for lvalue in stmt.lvalues
                 )
@@ -264,17 +125,14 @@ def _stored_parameters(
     return owns
 
 
-
 # Declared results that are no resource: a method declared so forwards nothing to one.
 _PLAIN_RETURNS = frozenset({"None", "bool", "int", "str", "float", "bytes", "list", "dict", "set", "tuple", "Any"})
-
 
 
 def _may_return_a_resource(func: FuncDef) -> bool:
     sig = func.unanalyzed_type
     ret = getattr(sig, "ret_type", None)
     return isinstance(ret, UnboundType) and ret.name.rpartition(".")[2] not in _PLAIN_RETURNS
-
 
 
 def _takes_a_context_manager(func: FuncDef) -> bool:
@@ -285,7 +143,6 @@ def _takes_a_context_manager(func: FuncDef) -> bool:
         if isinstance(t, UnboundType) and t.name.endswith("ContextManager"):
             return True
     return False
-
 
 
 def _note_entered_fields(func: FuncDef, found: set[str]) -> None:
@@ -303,13 +160,11 @@ def _note_entered_fields(func: FuncDef, found: set[str]) -> None:
                     _note_self_items(inner, self_name, found)
 
 
-
 def _note_self_items(stmt: WithStmt, self_name: str, found: set[str]) -> None:
     for item in stmt.expr:
-        attr = _self_attribute(item, self_name)
+        attr = self_attribute(item, self_name)
         if attr is not None:
             found.add(attr)
-
 
 
 def _field_aliases(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
@@ -319,11 +174,10 @@ def _field_aliases(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict
         body = method.body.body
         if is_property and self_name is not None and body and isinstance(body[-1], ReturnStmt):
             value = body[-1].expr
-            attr = _self_attribute(value, self_name) if value is not None else None
+            attr = self_attribute(value, self_name) if value is not None else None
             if attr is not None and attr != name:
                 found[name] = attr
     return found
-
 
 
 def _stored_closers(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
@@ -338,15 +192,14 @@ def _stored_closers(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dic
                 continue
             if stmt.rvalue.name not in RELEASE_METHODS:
                 continue
-            target = _self_attribute(stmt.rvalue.expr, self_name)
+            target = self_attribute(stmt.rvalue.expr, self_name)
             if target is None:
                 continue
             for lvalue in stmt.lvalues:
-                holder = _self_attribute(lvalue, self_name)
+                holder = self_attribute(lvalue, self_name)
                 if holder is not None:
                     found[holder] = target
     return found
-
 
 
 def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, Any]:
@@ -402,7 +255,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
     opaque = False
     if has_release:
         methods = _methods(defn)
-        facts: dict[str, _MethodFacts] = {}
+        facts: dict[str, MethodReleases] = {}
         pending = [name for name in methods if is_class_release_method(name, release_methods)]
         while pending:
             name = pending.pop()
@@ -416,7 +269,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 # installed package, `follow_imports = silent`): what it releases is not
                 # known, so it counts as releasing what the object holds.
                 opaque = True
-            method_facts = facts[name] = _MethodFacts(method, self_name)
+            method_facts = facts[name] = MethodReleases(method, self_name)
             pending.extend(called for called in method_facts.calls if called in methods and called not in facts)
         # Released through a property that returns the field (`self.pool.close()`), or
         # through a bound release method kept in a field (`self._closer = self.fp.close`).

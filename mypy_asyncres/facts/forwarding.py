@@ -34,8 +34,8 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.sites.statements import stack_call, statements_in
 from mypy_asyncres.sites.model import describe
+from mypy_asyncres.sites.statements import stack_call, statements_in
 
 # (parameter, callee as written, "keyword" or "#position", keywords passed as False)
 Forward = tuple[str, str, str, tuple[str, ...]]

@@ -9,7 +9,6 @@ the metadata of a hidden, plugin-generated class in the module.
 
 from __future__ import annotations
 
-
 from mypy.nodes import (
     GDEF,
     Block,
@@ -31,10 +30,16 @@ from mypy.nodes import (
 )
 from mypy.plugin import ClassDefContext, FunctionContext
 from mypy.plugins.common import add_attribute_to_class
-from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    Overloaded,
+    Type,
+    UnionType,
+    get_proper_type,
+)
 
 from mypy_asyncres.cache import metadata
-from mypy_asyncres.output import errors
 from mypy_asyncres.names import (
     CLASS_MARK_ATTRIBUTE,
     COROUTINE,
@@ -43,6 +48,7 @@ from mypy_asyncres.names import (
     MUST_ENTER,
     OWNS,
 )
+from mypy_asyncres.output import errors
 
 
 def refers_to(expr: Expression, fullnames: frozenset[str]) -> bool:

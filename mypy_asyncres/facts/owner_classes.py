@@ -20,7 +20,6 @@ from mypy_asyncres.facts.class_reading import analyse_class
 from mypy_asyncres.facts.forwarding import Forward
 from mypy_asyncres.names import FACTS_ATTRIBUTE, is_class_release_method
 
-
 # mypy asks again for a class whose analysis it deferred (a third of the classes of a
 # large build): the facts depend on the parsed body alone, so the same ClassDef gets the
 # same answer. The memo holds the ClassDefs it names, so that no id is reused while it
