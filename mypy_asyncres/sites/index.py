@@ -25,8 +25,8 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.sites.collector import Collector, function_facts
-from mypy_asyncres.sites.model import CallSite, Function, describe
+from mypy_asyncres.sites.collector import Collector
+from mypy_asyncres.sites.model import CallSite, Function, describe, function_facts
 from mypy_asyncres.sites.statements import blocks_of
 
 

@@ -11,11 +11,15 @@ from mypy.nodes import (
     Expression,
     FuncItem,
     IndexExpr,
+    LambdaExpr,
     MemberExpr,
     NameExpr,
+    RefExpr,
     Statement,
     WithStmt,
 )
+
+from mypy_asyncres.names import CONTEXTMANAGER_DECORATORS, ENTER_METHODS, MUST_ENTER
 
 
 class Kind(enum.Enum):
@@ -113,3 +117,15 @@ def is_name(expr: Expression | None, name: str) -> bool:
     return isinstance(expr, NameExpr) and expr.name == name
 
 
+def function_facts(func: FuncItem, decorators: list[Expression]) -> Function:
+    is_lambda = isinstance(func, LambdaExpr)
+    return Function(
+        node=func,
+        name="<lambda>" if is_lambda else func.name,
+        is_lambda=is_lambda,
+        is_enter_method=not is_lambda and func.name in ENTER_METHODS,
+        is_context_manager_body=any(
+            isinstance(d, RefExpr) and d.fullname in CONTEXTMANAGER_DECORATORS for d in decorators
+        ),
+        is_marked=any(isinstance(d, RefExpr) and d.fullname in MUST_ENTER for d in decorators),
+    )

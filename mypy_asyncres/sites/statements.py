@@ -167,3 +167,13 @@ def ends_flow(stmt: Statement, name: str) -> bool:
     if isinstance(stmt, WithStmt) and any(is_name(e, name) for e in stmt.expr):
         return True  # entered on one branch only
     return any(ends_flow(inner, name) for block in blocks_of(stmt) for inner in block.body)
+
+
+def statement_expressions(s: AssertStmt | DelStmt | RaiseStmt) -> list[Expression]:
+    if isinstance(s, AssertStmt):
+        parts = [s.expr, s.msg]
+    elif isinstance(s, DelStmt):
+        parts = [s.expr]
+    else:
+        parts = [s.expr, s.from_expr]
+    return [p for p in parts if p is not None]
