@@ -1,7 +1,7 @@
 """The checking machinery behind the plugin class, built on the first hook mypy asks for.
 
 A fully warm mypy run asks for none, so it never imports the catalogue, the walker or
-the verdict (the plugin's whole cost there is loading the plugin class).
+the rules (the plugin's whole cost there is loading the plugin class).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Engine:
             self._default.get_method_hook(fullname) if is_method else self._default.get_function_hook(fullname)
         )
         # In the daemon, a method call also depends on its class's ownership facts (what
-        # the method lends may change with its body, see ownership.py).
+        # the method lends may change with its body, see facts/owner_classes.py).
         facts_owner = defining_class if self._daemon else ""
         return partial(self._on_call, producer, default, facts_owner)
 

@@ -1,8 +1,8 @@
 """The plugin class: it routes mypy's hook requests to the feature modules.
 
 It imports little: in a fully warm run mypy creates the plugin and reads its version and
-configuration data (see fingerprint.py), nothing else, so the checking machinery
-(engine.py) is built on the first hook mypy asks for.
+configuration data (see cache/fingerprint.py), nothing else, so the checking machinery
+(hooks.py) is built on the first hook mypy asks for.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class AsyncResPlugin(Plugin):
             # No configuration, no data for any module: mypy's own (compiled) method answers
             # None, without a call into Python for each module of every run.
             vars(self)["report_config_data"] = super().report_config_data
-        # The daemon and `--cache-fine-grained` record dependencies (see daemon.py).
+        # The daemon and `--cache-fine-grained` record dependencies (see cache/daemon.py).
         self._daemon = records_dependencies(options)
         self._engine_instance: Engine | None = None
         # Hooks by callee name, kept for the build (the engine decides what may be kept).
@@ -101,7 +101,7 @@ class AsyncResPlugin(Plugin):
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         # The configuration, so that mypy's cache follows it, for the modules whose verdicts
         # mypy can show: not the standard library's stubs that mypy ships, whose cache then
-        # survives a change of the configuration (see fingerprint.py).
+        # survives a change of the configuration (see cache/fingerprint.py).
         return None if ctx.path.startswith(TYPESHED_DIR) else self._config_data
 
     def get_class_decorator_hook_2(self, fullname: str) -> Callable[[ClassDefContext], bool] | None:
@@ -166,7 +166,7 @@ class AsyncResPlugin(Plugin):
 
 class HookTable(dict[str, Any]):
     """Hooks by callee name; a name not in the table is asked of `find`, which stores
-    the answer when it may be kept (the daemon keeps none, see resources.py)."""
+    the answer when it may be kept (the daemon keeps none, see resources/predicate.py)."""
 
     __slots__ = ("_find",)
 

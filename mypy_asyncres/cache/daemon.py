@@ -2,7 +2,7 @@
 
 The daemon rechecks a function when something it depends on changes. A call of `Conn()`
 depends on `<lib.Conn>`, but adding `@must_enter` to `Conn` changes only its metadata and
-the attribute the mark generates (see marking.mark_class), so nothing would recheck the
+the attribute the mark generates (see facts/marked.mark_class), so nothing would recheck the
 call. In fine-grained mode every call therefore also depends on that attribute of each
 class it produces (and of their bases), recorded as plugin dependencies of the module.
 """
@@ -45,7 +45,7 @@ def record_mark_dependencies(ctx: FunctionContext | MethodContext, produced: Typ
 
 
 def record_owner_dependencies(checker: TypeChecker, owner: TypeInfo) -> None:
-    """A field judged by its class's release facts depends on them (ownership.py exposes
+    """A field judged by its class's release facts depends on them (facts/owner_classes.py exposes
     them to the daemon as a generated attribute of each class that has them)."""
     target = checker.tscope.current_target()
     deps = checker.tree.plugin_deps

@@ -26,7 +26,7 @@ from mypy.nodes import (
     ReturnStmt,
     WithStmt,
 )
-from mypy.types import UnboundType
+from mypy.types import CallableType, UnboundType
 
 from mypy_asyncres.cache import metadata
 from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
@@ -129,35 +129,13 @@ def _stored_parameters(
 _PLAIN_RETURNS = frozenset({"None", "bool", "int", "str", "float", "bytes", "list", "dict", "set", "tuple", "Any"})
 
 
-def _may_return_a_resource(func: FuncDef) -> bool:
-    sig = func.unanalyzed_type
-    ret = getattr(sig, "ret_type", None)
-    return isinstance(ret, UnboundType) and ret.name.rpartition(".")[2] not in _PLAIN_RETURNS
-
-
-def _takes_a_context_manager(func: FuncDef) -> bool:
+def _takes_a_context_manager(sig: CallableType) -> bool:
     """A parameter annotated as a context manager (`AbstractAsyncContextManager[None]`,
     `ContextManager[T]`): the only kind a callee can be seen to enter."""
-    sig = func.unanalyzed_type
-    for t in getattr(sig, "arg_types", ()):
-        if isinstance(t, UnboundType) and t.name.endswith("ContextManager"):
+    for t in sig.arg_types:
+        if type(t) is UnboundType and t.name.endswith("ContextManager"):
             return True
     return False
-
-
-def _note_entered_fields(func: FuncDef, found: set[str]) -> None:
-    """The `self.<attr>` a method enters as a `with` / `async with` item, at the top of
-    its body or one block down (a `try`, an `if`): where a method enters its own field."""
-    self_name = func.arguments[0].variable.name
-    for stmt in func.body.body:
-        if type(stmt) in _SIMPLE_KINDS:
-            continue
-        if type(stmt) is WithStmt:
-            _note_self_items(stmt, self_name, found)
-        for block in blocks_of(stmt):
-            for inner in block.body:
-                if type(inner) is WithStmt:
-                    _note_self_items(inner, self_name, found)
 
 
 def _note_self_items(stmt: WithStmt, self_name: str, found: set[str]) -> None:
@@ -222,18 +200,34 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 type(stmt) is OverloadedFuncDef and is_class_release_method(stmt.name, release_methods)
             )
             continue
-        if func.arguments and func.body.body:
-            if _may_return_a_resource(func):
-                # Only annotated factories can be declared to return a resource.
-                forwarded = forwards_of(func, statements_in(func.body.body))
-                if forwarded:
-                    forwards[func.name] = forwarded
-            if _takes_a_context_manager(func):
-                entering = entered_parameters(func)
-                if entering:
-                    enters[func.name] = entering
-            # A field some method enters (`with self._stack:`) is released at its exit.
-            _note_entered_fields(func, entered_fields)
+        arguments = func.arguments
+        body = func.body.body
+        if arguments and body:
+            sig = func.unanalyzed_type
+            if type(sig) is CallableType:
+                # Only annotated functions can be declared to return a resource or to
+                # take a context manager.
+                ret = sig.ret_type
+                if type(ret) is UnboundType and ret.name.rpartition(".")[2] not in _PLAIN_RETURNS:
+                    forwarded = forwards_of(func, statements_in(body))
+                    if forwarded:
+                        forwards[func.name] = forwarded
+                if _takes_a_context_manager(sig):
+                    entering = entered_parameters(func)
+                    if entering:
+                        enters[func.name] = entering
+            # A field some method enters (`with self._stack:`) is released at its exit:
+            # a `with` at the top of its body or one block down (a `try`, an `if`).
+            receiver = arguments[0].variable.name
+            for top in body:
+                if type(top) in _SIMPLE_KINDS:
+                    continue
+                if type(top) is WithStmt:
+                    _note_self_items(top, receiver, entered_fields)
+                for block in blocks_of(top):
+                    for inner in block.body:
+                        if type(inner) is WithStmt:
+                            _note_self_items(inner, receiver, entered_fields)
         if is_class_release_method(func.name, release_methods):
             has_release = True
             continue

@@ -5,10 +5,10 @@ them to an owning parameter of what it returns, or it enters them.
 owns `connector`: the session it returns closes it. The facts are syntactic, one per
 forwarded parameter: (parameter, the callee as written, the argument it is passed as,
 the keywords that call passes as `False`). Which callee that names, and whether it owns
-that argument, is decided at the hand-off (handoff.py), with the names mypy resolved.
+that argument, is decided at the hand-off (rules/handoff.py), with the names mypy resolved.
 
 Methods' facts are read when mypy analyses their class and kept with its other facts
-(ownership.py), so callers in other modules see them cold and warm. A module-level
+(owner_classes.py, cache/metadata.py), so callers in other modules see them cold and warm. A module-level
 function is read from its body when the caller is in the same module: mypy writes a
 module's cache before it checks its function bodies, and keeps no bodies of modules
 loaded from the cache, so no fact found later could reach a caller elsewhere the same
@@ -44,7 +44,7 @@ Forward = tuple[str, str, str, tuple[str, ...]]
 def forwards_of(func: FuncDef, statements: list[Statement] | None = None) -> list[Forward]:
     """What the function's `return` statements pass on of its parameters, as they are,
     to the calls they return (also nested: `return Client(ClientSession(connector=c))`).
-    statements: the body's statements (flows.statements_in), when already listed."""
+    statements: the body's statements (sites/statements.statements_in), when already listed."""
     parameters = {arg.variable.name for arg in func.arguments}
     if not parameters:
         return []

@@ -57,7 +57,7 @@ def refers_to(expr: Expression, fullnames: frozenset[str]) -> bool:
 
 
 def is_marked_class(info: TypeInfo) -> bool:
-    """Marked itself; subclasses are resources through their MRO (see resources.py)."""
+    """Marked itself; subclasses are resources through their MRO (see resources/predicate.py)."""
     return metadata.is_marked(info)
 
 

@@ -47,7 +47,7 @@ def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
     facts = _analysed_facts(ctx.cls, release_methods)
     if metadata.replace_class_facts(ctx.cls.info, facts) and records_dependencies(ctx.api.options):
         # The daemon compares classes, not their metadata: a generated attribute whose
-        # type spells the facts makes a change of them a change of the class (see daemon.py).
+        # type spells the facts makes a change of them a change of the class (see cache/daemon.py).
         spelled = LiteralType(repr(sorted(facts.items())), ctx.api.named_type("builtins.str"))
         add_attribute_to_class(
             ctx.api, ctx.cls, FACTS_ATTRIBUTE, spelled, final=True, is_classvar=True, overwrite_existing=True

@@ -266,10 +266,11 @@ class Catalogue:
             self._resolve_package(root)
 
     def _settle(self, fullname: str) -> None:
-        if not self._pending:
+        pending = self._pending
+        if not pending:
             return
-        root = _root(fullname)
-        if root in self._pending:
+        root = fullname.partition(".")[0]
+        if root in pending:
             self._resolve_package(root)
             if root in self._pending:  # still unresolved entries: the answer may change
                 for consulted in self.consulted:

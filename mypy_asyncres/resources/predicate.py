@@ -57,7 +57,7 @@ class ResourceTypes:
         owners_are_resources: bool = False,
     ) -> None:
         self.catalogue = catalogue
-        # Where owner classes release their attributes (ownership.py).
+        # Where owner classes release their attributes (facts/owner_classes.py).
         self.release_methods = release_methods
         # Strict: owner classes are resources; unannotated returns of resources are reported.
         self.strict = owners_are_resources
@@ -83,10 +83,11 @@ class ResourceTypes:
         """
         stack = self.catalogue.consulted
         if key in memo:
-            depends = self._depends_on.get((id(memo), key))
-            if depends:
-                for outer in stack:
-                    outer |= depends
+            if stack and self._depends_on:  # (only an answer being computed can inherit)
+                depends = self._depends_on.get((id(memo), key))
+                if depends:
+                    for outer in stack:
+                        outer |= depends
             return memo[key]  # type: ignore[no-any-return]
         consulted: set[str] = set()
         stack.append(consulted)

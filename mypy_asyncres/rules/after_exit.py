@@ -4,7 +4,7 @@ out of it.
 `async with ClientSession() as s: ...` then `await s.get(url)`; `with open(p) as f:
 return csv.reader(f)`; a task of a task group entered outside the block that is handed
 the resource. The facts are syntactic, read from the function around the `with`
-statement (sites.py records it with the item's site); the verdict needs only the
+statement (sites/collector.py records it with the item's site); the check needs only the
 resource's type, to know that the name is bound to what the exit releases.
 
 Flow: the statements after the block are read in order; a rebinding of the name ends

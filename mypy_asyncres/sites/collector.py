@@ -2,7 +2,7 @@
 
 A call hook sees the call, not whether it is a `with` item, returned, bound or
 passed on. The collector here walks statements and records, for every call, the
-place its value goes (site_index.py decides which statements to walk). It
+place its value goes (index.py decides which statements to walk). It
 dispatches on node classes itself: compiled mypy refuses interpreted subclasses of
 its visitor classes.
 """
@@ -164,7 +164,7 @@ class Collector(ExpressionWalker):
 
     def header(self, s: WithStmt | IfStmt | WhileStmt | ForStmt) -> None:
         """The expressions before a compound statement's first block: their sites do not
-        depend on the blocks (which site_index.py walks only when asked)."""
+        depend on the blocks (which index.py walks only when asked)."""
         if isinstance(s, WithStmt):
             for item, target in zip(s.expr, s.target):
                 if isinstance(target, NameExpr) and self.function is not None:

@@ -1,4 +1,4 @@
-"""The call sites of the module being checked, found lazily (see sites.py for what a site is).
+"""The call sites of the module being checked, found lazily (see model.py for what a site is).
 
 mypy checks one module at a time per process; the index keeps that module's sites and
 walks only the statements that hold the calls it is asked about.

@@ -1,5 +1,5 @@
 """The vocabulary of call sites: where a call's value goes (`Kind`), the function it sits
-in, and the site record the walker (sites.py) makes for each call."""
+in, and the site record the walker (collector.py, expressions.py) makes for each call."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class Kind(enum.Enum):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Function:
-    """The function a call sits in, with the facts the verdict needs."""
+    """The function a call sits in, with the facts the rules need."""
 
     node: FuncItem
     name: str
@@ -82,7 +82,7 @@ class Site:
     cancellable: bool = False
     handed_on: bool = False
     # STORED in `self.<attr>` by a method: the value stored (with `levels`, for whether
-    # the attribute's old value is tested or released first, flows.guards_field).
+    # the attribute's old value is tested or released first, releases.guards_field).
     stored_value: Expression | None = None
     # UNPACKED, INDEXED: the sites of a tuple's members (see Kind).
     items: list[Site] | None = None

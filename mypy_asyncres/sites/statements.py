@@ -83,22 +83,29 @@ def mentions_target(expr: Expression, text: str) -> bool:
 def blocks_of(stmt: Statement) -> list[Block]:
     """The blocks of a compound statement (not of nested functions or classes). By exact
     type: it runs for every compound statement of every method mypy analyses."""
-    blocks: list[Block | None]
+    blocks: list[Block]
     if type(stmt) is IfStmt:
-        blocks = [*stmt.body, stmt.else_body]
+        blocks = list(stmt.body)
     elif type(stmt) is WithStmt:
         return [stmt.body]
     elif type(stmt) is ForStmt or type(stmt) is WhileStmt:
-        blocks = [stmt.body, stmt.else_body]
+        blocks = [stmt.body]
     elif type(stmt) is TryStmt:
-        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
+        blocks = [stmt.body, *stmt.handlers]
+        if stmt.else_body is not None:
+            blocks.append(stmt.else_body)
+        if stmt.finally_body is not None:
+            blocks.append(stmt.finally_body)
+        return blocks
     elif type(stmt) is MatchStmt:
         return list(stmt.bodies)
     elif type(stmt) is Block:
         return [stmt]
     else:
         return []
-    return [block for block in blocks if block is not None]
+    if stmt.else_body is not None:
+        blocks.append(stmt.else_body)
+    return blocks
 
 
 
