@@ -65,8 +65,8 @@ def mark(info: TypeInfo) -> None:
     _writable(info)[MUST_ENTER] = True
 
 
-def marked_functions(info: TypeInfo) -> list[str]:
-    return list(read(info).get(MARKED_FUNCTIONS, ()))
+def is_marked_function(info: TypeInfo, name: str) -> bool:
+    return name in read(info).get(MARKED_FUNCTIONS, ())
 
 
 def add_marked_function(info: TypeInfo, name: str) -> None:

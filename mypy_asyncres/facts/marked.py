@@ -151,7 +151,7 @@ def is_marked_callable(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> b
             produced = _produced_type(node.var.type) if node.var.type is not None else None
             return produced is None or _is_context_manager_type(produced)
     holder = _marks_holder(owner)
-    return holder is not None and node.name in metadata.marked_functions(holder)
+    return holder is not None and metadata.is_marked_function(holder, node.name)
 
 
 def _record_function_mark(dec: Decorator, modules: dict[str, MypyFile]) -> None:

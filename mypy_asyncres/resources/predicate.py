@@ -67,6 +67,7 @@ class ResourceTypes:
         # forgotten then. The daemon re-analyses classes in place: no memos there.
         self.memoize = memoize
         self._classes: dict[str, bool] = {}
+        self._exit_releases: dict[str, bool] = {}  # by class: no base is an exception
         self._awaitable: dict[str, bool] | None = {} if memoize else None
         self._dependents: dict[str, list[tuple[dict[str, Any], str]]] = {}
         # What a kept answer depends on, by (memo, key): only answers that consulted a
@@ -133,9 +134,11 @@ class ResourceTypes:
         if not catalogue.released_by_exit(producer):
             return False
         proper = get_proper_type(resource)
-        return not (
-            isinstance(proper, Instance)
-            and any(not catalogue.released_by_exit(base.fullname) for base in proper.type.mro)
+        if not isinstance(proper, Instance):
+            return True
+        info = proper.type
+        return self.answer(
+            self._exit_releases, info.fullname, lambda: all(catalogue.released_by_exit(b.fullname) for b in info.mro)
         )
 
     def resource_in(self, typ: Type) -> Instance | None:
