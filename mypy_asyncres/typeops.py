@@ -1,18 +1,23 @@
-"""Type helpers the rules share: whether a type really supports entering, and whether it
-is a coroutine."""
+"""Type helpers used everywhere: whether a type really supports entering, what awaiting a
+value gives (a coroutine's result, an awaitable's), and whether a type is a coroutine."""
 
 from __future__ import annotations
 
-from mypy.nodes import Decorator
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import Decorator, TypeInfo
+from mypy.subtypes import find_member
 from mypy.types import (
     AnyType,
     CallableType,
     Instance,
     NoneType,
+    ProperType,
     Type,
     UninhabitedType,
     get_proper_type,
 )
+
+from mypy_asyncres.names import AWAITABLE, COROUTINE, GENERATOR
 
 
 def supports_enter(instance: Instance, method: str) -> bool:
@@ -38,3 +43,61 @@ def enterable_or_unknown(typ: Type) -> bool:
 def is_coroutine(typ: Type) -> bool:
     proper = get_proper_type(typ)
     return isinstance(proper, Instance) and proper.type.fullname == "typing.Coroutine"
+
+
+def is_awaitable_class(info: TypeInfo, memo: dict[str, bool] | None) -> bool:
+    known = memo.get(info.fullname) if memo is not None else None
+    if known is None:
+        known = info.get("__await__") is not None or any(base.fullname == AWAITABLE for base in info.mro)
+        if memo is not None:
+            memo[info.fullname] = known
+    return known
+
+
+
+def await_result(typ: Type, memo: dict[str, bool] | None = None) -> Type | None:
+    """What `await` on a value of this type gives, or None if it is not awaitable.
+
+    Structural, as `await` is: a `Coroutine`, an `Awaitable` subclass, or any class
+    with `__await__` returning `Generator[..., ..., R]`. memo: which classes can be
+    awaited at all, kept for one build (asked for nearly every callee's return type).
+    """
+    proper = get_proper_type(typ)
+    if not isinstance(proper, Instance):
+        return None
+    result = coroutine_result(proper)
+    if result is not None:
+        return result
+    if not is_awaitable_class(proper.type, memo):
+        return None
+    for base in proper.type.mro:
+        if base.fullname == AWAITABLE:
+            mapped = map_instance_to_supertype(proper, base)
+            return mapped.args[0] if mapped.args else None
+    if proper.type.get("__await__") is None:
+        return None
+    method = get_proper_type(find_member("__await__", proper, proper))
+    if not isinstance(method, CallableType):
+        return None
+    generator = get_proper_type(method.ret_type)
+    if not isinstance(generator, Instance):
+        return None
+    for base in generator.type.mro:
+        if base.fullname == GENERATOR:
+            mapped = map_instance_to_supertype(generator, base)
+            return mapped.args[2] if len(mapped.args) == 3 else None
+    return None
+
+
+
+def coroutine_result(typ: ProperType) -> Type | None:
+    """`Coroutine[Any, Any, R]` (how mypy declares `async def f() -> R`): R."""
+    if isinstance(typ, Instance) and typ.type.fullname == COROUTINE and len(typ.args) == 3:
+        return typ.args[2]
+    return None
+
+
+def unwrap_coroutine(ret: ProperType) -> ProperType:
+    """`async def f() -> R` is declared as `Coroutine[Any, Any, R]`: R."""
+    result = coroutine_result(ret)
+    return get_proper_type(result) if result is not None else ret

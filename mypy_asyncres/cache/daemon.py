@@ -15,7 +15,7 @@ from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
 from mypy_asyncres.names import CLASS_MARK_ATTRIBUTE, FACTS_ATTRIBUTE
-from mypy_asyncres.resources.predicate import await_result
+from mypy_asyncres.typeops import await_result
 
 
 def _classes(typ: Type, depth: int = 0) -> list[Instance]:

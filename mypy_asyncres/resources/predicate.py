@@ -6,9 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from mypy.maptype import map_instance_to_supertype
-from mypy.typevars import fill_typevars
-from mypy.subtypes import find_member
 from mypy.nodes import (
     Decorator,
     FuncDef,
@@ -24,24 +21,27 @@ from mypy.types import (
     Instance,
     NoneType,
     Overloaded,
-    ProperType,
     TupleType,
     Type,
     TypeVarType,
     UnionType,
     get_proper_type,
 )
+from mypy.typevars import fill_typevars
 
-from mypy_asyncres.resources.catalogue import Catalogue
-from mypy_asyncres.facts.marked import is_context_manager, is_marked_callable, is_marked_class
+from mypy_asyncres.facts.marked import (
+    is_context_manager,
+    is_marked_callable,
+    is_marked_class,
+)
+from mypy_asyncres.facts.owner_classes import borrows, is_owner
 from mypy_asyncres.names import (
-    AWAITABLE,
     CLASS_RELEASE_METHODS,
     CONTEXT_MANAGER_PROTOCOLS,
     COROUTINE,
-    GENERATOR,
 )
-from mypy_asyncres.facts.owner_classes import borrows, is_owner
+from mypy_asyncres.resources.catalogue import Catalogue
+from mypy_asyncres.typeops import await_result, unwrap_coroutine
 
 _T = TypeVar("_T")
 
@@ -192,48 +192,6 @@ def _can_be_entered(info: TypeInfo, structural: bool) -> bool:
     return info.fullname in CONTEXT_MANAGER_PROTOCOLS or (structural and is_context_manager(info))
 
 
-def _is_awaitable_class(info: TypeInfo, memo: dict[str, bool] | None) -> bool:
-    known = memo.get(info.fullname) if memo is not None else None
-    if known is None:
-        known = info.get("__await__") is not None or any(base.fullname == AWAITABLE for base in info.mro)
-        if memo is not None:
-            memo[info.fullname] = known
-    return known
-
-
-def await_result(typ: Type, memo: dict[str, bool] | None = None) -> Type | None:
-    """What `await` on a value of this type gives, or None if it is not awaitable.
-
-    Structural, as `await` is: a `Coroutine`, an `Awaitable` subclass, or any class
-    with `__await__` returning `Generator[..., ..., R]`. memo: which classes can be
-    awaited at all, kept for one build (asked for nearly every callee's return type).
-    """
-    proper = get_proper_type(typ)
-    if not isinstance(proper, Instance):
-        return None
-    if proper.type.fullname == COROUTINE and len(proper.args) == 3:
-        return proper.args[2]
-    if not _is_awaitable_class(proper.type, memo):
-        return None
-    for base in proper.type.mro:
-        if base.fullname == AWAITABLE:
-            mapped = map_instance_to_supertype(proper, base)
-            return mapped.args[0] if mapped.args else None
-    if proper.type.get("__await__") is None:
-        return None
-    method = get_proper_type(find_member("__await__", proper, proper))
-    if not isinstance(method, CallableType):
-        return None
-    generator = get_proper_type(method.ret_type)
-    if not isinstance(generator, Instance):
-        return None
-    for base in generator.type.mro:
-        if base.fullname == GENERATOR:
-            mapped = map_instance_to_supertype(generator, base)
-            return mapped.args[2] if len(mapped.args) == 3 else None
-    return None
-
-
 @dataclass(frozen=True)
 class Producer:
     """A callee whose calls may produce a resource.
@@ -275,13 +233,6 @@ def _is_class_or_static(node: SymbolNode) -> bool:
     """Not called on an instance: `@classmethod`, `@staticmethod` (never fluent)."""
     func = node.func if isinstance(node, Decorator) else node
     return _is_classmethod(node) or (isinstance(func, (FuncDef, OverloadedFuncDef)) and func.is_static)
-
-
-def _unwrap_coroutine(ret: ProperType) -> ProperType:
-    """`async def f() -> R` is declared as `Coroutine[Any, Any, R]`: R."""
-    if isinstance(ret, Instance) and ret.type.fullname == COROUTINE and len(ret.args) == 3:
-        return get_proper_type(ret.args[2])
-    return ret
 
 
 def _returns_own_kind(ret: Type, owner: TypeInfo) -> bool:
@@ -350,7 +301,7 @@ def classify_callee(
     if isinstance(owner, TypeInfo) and borrows(owner, fullname.rpartition(".")[2]):
         return None  # `def session(self) -> ClientSession: return self._session` lends it
     for sig in _signatures(node):
-        ret = _unwrap_coroutine(get_proper_type(sig.ret_type))
+        ret = unwrap_coroutine(get_proper_type(sig.ret_type))
         if isinstance(owner, TypeInfo) and not _is_class_or_static(node) and _returns_own_kind(ret, owner):
             # `conn.configured() -> Conn` on Conn itself: a fluent method hands back
             # the receiver (or its like), which its creator already owns.

@@ -31,14 +31,19 @@ from mypy_asyncres.cache.daemon import record_owner_dependencies
 from mypy_asyncres.cache.fingerprint import records_dependencies
 from mypy_asyncres.output import errors, stats
 from mypy_asyncres.output.report import Finding, report
-from mypy_asyncres.resources.predicate import Producer, ResourceTypes, await_result
+from mypy_asyncres.resources.predicate import Producer, ResourceTypes
 from mypy_asyncres.rules.after_exit import block_end, misuses
 from mypy_asyncres.rules.fields import stored_field
 from mypy_asyncres.rules.handoff import passed_where_unknown, takes_ownership
 from mypy_asyncres.rules.not_entered import ENTERED, judge
 from mypy_asyncres.sites.index import SiteIndex
 from mypy_asyncres.sites.model import Kind, Site, describe
-from mypy_asyncres.typeops import enterable_or_unknown, is_coroutine, supports_enter
+from mypy_asyncres.typeops import (
+    await_result,
+    enterable_or_unknown,
+    is_coroutine,
+    supports_enter,
+)
 
 
 @dataclass(frozen=True)

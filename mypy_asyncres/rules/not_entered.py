@@ -27,7 +27,7 @@ from mypy_asyncres.output.report import Finding
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.rules.fields import judge_field
 from mypy_asyncres.sites.model import Function, Kind, Site
-from mypy_asyncres.typeops import supports_enter
+from mypy_asyncres.typeops import coroutine_result, supports_enter
 
 # Sites where the resource is entered or its ownership is taken by checked code.
 ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
@@ -68,10 +68,8 @@ def _declared_return(function: Function) -> Type | None:
     ret = get_proper_type(sig.ret_type)
     if isinstance(ret, AnyType) and ret.type_of_any == TypeOfAny.unannotated:
         return None  # parameters annotated, the return not: as unannotated for the caller
-    if function.node.is_coroutine and isinstance(ret, Instance) and len(ret.args) == 3:
-        if ret.type.fullname == "typing.Coroutine":
-            return ret.args[2]
-    return sig.ret_type
+    result = coroutine_result(ret) if function.node.is_coroutine else None
+    return result if result is not None else sig.ret_type
 
 
 def _hands_ownership_out(function: Function | None, types: ResourceTypes, resource: Type | None = None) -> bool:
