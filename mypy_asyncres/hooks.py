@@ -16,10 +16,16 @@ from mypy.plugin import FunctionContext, MethodContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
-from mypy_asyncres.resources.catalogue import Catalogue, Entry, load_entries, with_config
-from mypy_asyncres.config import Config, release_methods
 from mypy_asyncres.cache.daemon import record_mark_dependencies
+from mypy_asyncres.config import Config, release_methods
 from mypy_asyncres.guard import guarded, guarded_call
+from mypy_asyncres.mypy_internals import errors_hidden
+from mypy_asyncres.resources.catalogue import (
+    Catalogue,
+    Entry,
+    load_entries,
+    with_config,
+)
 from mypy_asyncres.resources.predicate import Producer, ResourceTypes, classify_callee
 from mypy_asyncres.rules.checker import CallChecker
 
@@ -157,8 +163,7 @@ class Engine:
         ctx: FunctionContext | MethodContext,
     ) -> Type:
         ret = default_hook(ctx) if default_hook is not None else ctx.default_return_type
-        errors = ctx.api.msg.errors
-        if errors.file in errors.ignored_files or errors.options.ignore_errors:
+        if errors_hidden(ctx.api):
             # Installed libraries, `ignore_errors`: nothing reported there is shown.
             return ret
         if self._daemon:

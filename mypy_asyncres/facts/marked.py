@@ -40,6 +40,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.cache import metadata
+from mypy_asyncres.mypy_internals import build_modules, current_tree, set_fullname
 from mypy_asyncres.names import (
     CLASS_MARK_ATTRIBUTE,
     COROUTINE,
@@ -111,7 +112,8 @@ def _holder(module: MypyFile, create: bool) -> TypeInfo | None:
     defn = ClassDef(FUNCTION_MARKS_HOLDER, Block([]))
     info = TypeInfo(SymbolTable(), defn, module.fullname)
     defn.info = info
-    defn.fullname = info._fullname = f"{module.fullname}.{FUNCTION_MARKS_HOLDER}"
+    defn.fullname = f"{module.fullname}.{FUNCTION_MARKS_HOLDER}"
+    set_fullname(info, defn.fullname)
     module.names[FUNCTION_MARKS_HOLDER] = SymbolTableNode(
         GDEF, info, module_public=False, plugin_generated=True
     )
@@ -210,7 +212,7 @@ def check_decorator_application(ctx: FunctionContext) -> Type:
                 # `@contextmanager` above `@must_enter`: the mark sees the bare generator.
                 ctx.api.msg.note(errors.MARK_ABOVE_CONTEXTMANAGER, where, code=errors.RESOURCE_INVALID_MARK)
         else:
-            _record_function_mark(context, ctx.api.modules)  # type: ignore[attr-defined]
+            _record_function_mark(context, build_modules(ctx.api))
     elif not isinstance(context, ClassDef):
         ctx.api.fail(errors.NOT_A_DECORATOR, context, code=errors.RESOURCE_INVALID_MARK)
     return ctx.default_return_type
@@ -264,7 +266,7 @@ def record_owns(ctx: FunctionContext) -> Type:
     if not isinstance(call, CallExpr):
         return ctx.default_return_type
     checker = ctx.api
-    dec = _decorated_by(call, checker.tree.defs)  # type: ignore[attr-defined]
+    dec = _decorated_by(call, current_tree(checker).defs)
     if dec is None:
         ctx.api.fail(errors.OWNS_NOT_A_DECORATOR, call, code=errors.RESOURCE_INVALID_MARK)
         return ctx.default_return_type
@@ -284,7 +286,7 @@ def record_owns(ctx: FunctionContext) -> Type:
     if func.info:
         holder: TypeInfo | None = func.info
     else:
-        module = checker.modules.get(func.fullname.rpartition(".")[0])  # type: ignore[attr-defined]
+        module = build_modules(checker).get(func.fullname.rpartition(".")[0])
         if module is None:
             return ctx.default_return_type  # a nested function: analysed with its callers
         holder = _holder(module, create=True)

@@ -9,6 +9,8 @@ from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context
 
+from mypy_asyncres.mypy_internals import past_error_watchers, watched_attempt_failed
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -34,9 +36,7 @@ def report(
     reports nothing, and the rest report past the error watchers (mypy removes the
     identical repeats of one line).
     """
-    mypy_errors = checker.msg.errors
-    watchers = mypy_errors._watchers
-    if overloaded and watchers and watchers[-1].has_new_errors():
+    if overloaded and watched_attempt_failed(checker):
         return False  # this overload item does not apply
     # (Not overloaded: the errors are the call's own, `f(wrong_type)`; the call still
     # creates the resource.)
@@ -45,12 +45,9 @@ def report(
     reported.add(key)
     if finding.once_per:
         reported.add(finding.once_per)
-    mypy_errors._watchers = []
-    try:
+    with past_error_watchers(checker):
         if finding.message:
             checker.fail(finding.message, context, code=finding.code)
         if finding.note is not None:
             checker.note(finding.note, context, code=finding.code)
-    finally:
-        mypy_errors._watchers = watchers
     return True

@@ -29,6 +29,7 @@ from mypy.types import (
 
 from mypy_asyncres.cache.daemon import record_owner_dependencies
 from mypy_asyncres.cache.fingerprint import records_dependencies
+from mypy_asyncres.mypy_internals import checking_pass
 from mypy_asyncres.output import errors, stats
 from mypy_asyncres.output.report import Finding, report
 from mypy_asyncres.resources.predicate import Producer, ResourceTypes
@@ -145,7 +146,7 @@ class CallChecker:
                     errors.outlives_block(site.detail, misuse.group, end),
                     errors.enter_group_inside_note(statement, site.detail),
                 )
-            report(checker, finding, misuse.node, (id(misuse.node), checker.pass_num), self.sites.reported, False)
+            report(checker, finding, misuse.node, (id(misuse.node), checking_pass(checker)), self.sites.reported, False)
 
     def _tuple_member(self, typ: Type) -> Produced | None:
         """`-> tuple[Lease, int]`: the first member that is a resource."""
@@ -220,7 +221,7 @@ class CallChecker:
             stats.record(checker.path, call.line, call.column, stats.REPORTED)
         # Keyed by the call in the source: copies of a body (constrained type variables)
         # check their own copy of the call, and report once for it.
-        report(checker, finding, call, (id(entry.call), checker.pass_num), self.sites.reported, producer.overloaded)
+        report(checker, finding, call, (id(entry.call), checking_pass(checker)), self.sites.reported, producer.overloaded)
 
 
 _PRIVATE_NAME = re.compile(r'(?:^|[\["\s,.])_[A-Za-z]')
