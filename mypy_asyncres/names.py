@@ -8,10 +8,6 @@ from typing import Final
 # functions: a function's decorator list is empty when mypy loads it from cache.
 FUNCTION_MARKS_HOLDER: Final = "__mypy_asyncres_marks__"
 
-# A generated class attribute of marked classes (see facts/marked.mark_class).
-CLASS_MARK_ATTRIBUTE: Final = "__mypy_asyncres_must_enter__"
-# In the daemon, a generated class attribute that spells an owner class's facts (facts/owner_classes.py).
-FACTS_ATTRIBUTE: Final = "__mypy_asyncres_owner_facts__"
 
 MUST_ENTER: Final = frozenset({"mypy_asyncres.must_enter", "mypy_asyncres.marks.must_enter"})
 OWNS: Final = frozenset({"mypy_asyncres.owns", "mypy_asyncres.marks.owns"})

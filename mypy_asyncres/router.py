@@ -14,18 +14,24 @@ from typing import TYPE_CHECKING, Any, NoReturn, final
 
 from mypy.nodes import MypyFile
 from mypy.options import Options
-from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, Plugin, ReportConfigContext
+from mypy.plugin import (
+    ClassDefContext,
+    FunctionContext,
+    MethodContext,
+    Plugin,
+    ReportConfigContext,
+)
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
 from mypy_asyncres import config
-from mypy_asyncres.output import errors  # noqa: F401  (errors registers the codes with mypy)
+from mypy_asyncres.cache.fingerprint import TYPESHED_DIR, config_data, set_version
 from mypy_asyncres.config import ConfigError
-from mypy_asyncres.cache.fingerprint import TYPESHED_DIR, config_data, records_dependencies, set_version
+from mypy_asyncres.output import errors  # noqa: F401  (errors registers the codes with mypy)
 
 if TYPE_CHECKING:  # importing these at runtime is what the laziness avoids
-    from mypy_asyncres.resources.catalogue import Entry
     from mypy_asyncres.hooks import Engine
+    from mypy_asyncres.resources.catalogue import Entry
 
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "_typeshed", "typing_extensions"}
@@ -46,8 +52,6 @@ class AsyncResPlugin(Plugin):
             # No configuration, no data for any module: mypy's own (compiled) method answers
             # None, without a call into Python for each module of every run.
             vars(self)["report_config_data"] = super().report_config_data
-        # The daemon and `--cache-fine-grained` record dependencies (see cache/daemon.py).
-        self._daemon = records_dependencies(options)
         self._engine_instance: Engine | None = None
         # Hooks by callee name, kept for the build (the engine decides what may be kept).
         self._function_hooks = HookTable(self._find_function_hook)
@@ -69,6 +73,7 @@ class AsyncResPlugin(Plugin):
 
     def _engine(self) -> Engine:
         if self._engine_instance is None:
+            from mypy_asyncres.cache.daemon import records_dependencies
             from mypy_asyncres.hooks import Engine
 
             try:
@@ -79,7 +84,7 @@ class AsyncResPlugin(Plugin):
                     self.lookup_fully_qualified,
                     self._loaded_modules,
                     self._unresolved,
-                    self._daemon,
+                    records_dependencies(self.options),
                     self._function_hooks,
                     self._method_hooks,
                 )
@@ -110,8 +115,8 @@ class AsyncResPlugin(Plugin):
 
         if fullname not in MUST_ENTER:
             return None
-        from mypy_asyncres.guard import guarded
         from mypy_asyncres.facts.marked import mark_class
+        from mypy_asyncres.guard import guarded
 
         return partial(guarded, mark_class, True)
 
@@ -147,14 +152,14 @@ class AsyncResPlugin(Plugin):
             self._marks = MUST_ENTER, OWNS
         must_enter, owns = self._marks
         if fullname in must_enter:
-            from mypy_asyncres.guard import guarded_call
             from mypy_asyncres.facts.marked import check_decorator_application
+            from mypy_asyncres.guard import guarded_call
 
             hook = self._function_hooks[fullname] = partial(guarded_call, check_decorator_application)
             return hook
         if fullname in owns:
-            from mypy_asyncres.guard import guarded_call
             from mypy_asyncres.facts.marked import record_owns
+            from mypy_asyncres.guard import guarded_call
 
             hook = self._function_hooks[fullname] = partial(guarded_call, record_owns)
             return hook

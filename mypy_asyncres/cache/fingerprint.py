@@ -13,8 +13,6 @@ import hashlib
 import os
 import sys
 
-from mypy.options import Options
-
 import mypy_asyncres
 from mypy_asyncres.config import Config
 
@@ -44,12 +42,6 @@ def config_digest(settings: Config) -> str:
 def in_daemon() -> bool:
     """Whether this process is mypy's daemon (`dmypy`): it imported its server module."""
     return "mypy.dmypy_server" in sys.modules
-
-
-def records_dependencies(options: Options) -> bool:
-    """Whether mypy records fine-grained dependencies: the daemon, or `--cache-fine-grained`
-    (the plugin then declares what would recheck its verdicts, see daemon.py)."""
-    return options.fine_grained_incremental or options.cache_fine_grained
 
 
 def set_version(settings: Config) -> None:

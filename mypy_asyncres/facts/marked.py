@@ -29,7 +29,6 @@ from mypy.nodes import (
     TypeInfo,
 )
 from mypy.plugin import ClassDefContext, FunctionContext
-from mypy.plugins.common import add_attribute_to_class
 from mypy.types import (
     CallableType,
     Instance,
@@ -40,9 +39,9 @@ from mypy.types import (
 )
 
 from mypy_asyncres.cache import metadata
+from mypy_asyncres.cache.daemon import spell_mark
 from mypy_asyncres.mypy_internals import build_modules, current_tree, set_fullname
 from mypy_asyncres.names import (
-    CLASS_MARK_ATTRIBUTE,
     COROUTINE,
     FUNCTION_MARKS_HOLDER,
     GENERATOR_TYPES,
@@ -76,17 +75,7 @@ def mark_class(ctx: ClassDefContext) -> bool:
     info = ctx.cls.info
     if is_context_manager(info):
         metadata.mark(info)
-        # The daemon does not compare metadata; a generated class attribute makes adding
-        # or removing the mark a change of the class, so its users are checked again.
-        add_attribute_to_class(
-            ctx.api,
-            ctx.cls,
-            CLASS_MARK_ATTRIBUTE,
-            ctx.api.named_type("builtins.bool"),
-            final=True,
-            is_classvar=True,
-            overwrite_existing=True,
-        )
+        spell_mark(ctx)
     else:
         ctx.api.fail(
             errors.INVALID_CLASS_MARK.format(name=info.name),

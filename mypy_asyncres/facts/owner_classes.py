@@ -11,14 +11,12 @@ from typing import Any
 
 from mypy.nodes import ClassDef, MypyFile, TypeInfo
 from mypy.plugin import ClassDefContext
-from mypy.plugins.common import add_attribute_to_class
-from mypy.types import LiteralType
 
 from mypy_asyncres.cache import metadata
-from mypy_asyncres.cache.fingerprint import records_dependencies
+from mypy_asyncres.cache.daemon import records_dependencies, spell_owner_facts
 from mypy_asyncres.facts.class_reading import analyse_class
 from mypy_asyncres.facts.forwarding import Forward
-from mypy_asyncres.names import FACTS_ATTRIBUTE, is_class_release_method
+from mypy_asyncres.names import is_class_release_method
 
 # mypy asks again for a class whose analysis it deferred (a third of the classes of a
 # large build): the facts depend on the parsed body alone, so the same ClassDef gets the
@@ -46,12 +44,7 @@ def record_class(ctx: ClassDefContext, release_methods: frozenset[str]) -> None:
         return
     facts = _analysed_facts(ctx.cls, release_methods)
     if metadata.replace_class_facts(ctx.cls.info, facts) and records_dependencies(ctx.api.options):
-        # The daemon compares classes, not their metadata: a generated attribute whose
-        # type spells the facts makes a change of them a change of the class (see cache/daemon.py).
-        spelled = LiteralType(repr(sorted(facts.items())), ctx.api.named_type("builtins.str"))
-        add_attribute_to_class(
-            ctx.api, ctx.cls, FACTS_ATTRIBUTE, spelled, final=True, is_classvar=True, overwrite_existing=True
-        )
+        spell_owner_facts(ctx, facts)
 
 
 def releases(info: TypeInfo, attribute: str) -> bool:

@@ -27,8 +27,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_asyncres.cache.daemon import record_owner_dependencies
-from mypy_asyncres.cache.fingerprint import records_dependencies
+from mypy_asyncres.cache.daemon import record_owner_dependencies, records_dependencies
 from mypy_asyncres.mypy_internals import checking_pass
 from mypy_asyncres.output import errors, stats
 from mypy_asyncres.output.report import Finding, report

@@ -25,8 +25,8 @@ from mypy_asyncres.facts.owner_classes import (
 from mypy_asyncres.output import errors
 from mypy_asyncres.output.report import Finding
 from mypy_asyncres.resources.predicate import ResourceTypes
-from mypy_asyncres.sites.releases import guards_field
 from mypy_asyncres.sites.model import Site
+from mypy_asyncres.sites.releases import guards_field
 
 
 def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str] | None:

@@ -42,8 +42,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_asyncres.cache.daemon import record_owner_dependencies
-from mypy_asyncres.cache.fingerprint import records_dependencies
+from mypy_asyncres.cache.daemon import record_owner_dependencies, records_dependencies
 from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
 from mypy_asyncres.facts.marked import owning_parameters
 from mypy_asyncres.facts.owner_classes import (
