@@ -18,8 +18,11 @@ from mypy.types import Type
 
 from mypy_asyncres.cache.daemon import record_mark_dependencies
 from mypy_asyncres.config import Config, release_methods
+from mypy_asyncres.facts.marked import check_decorator_application, record_owns
 from mypy_asyncres.guard import guarded, guarded_call
+from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.mypy_internals import errors_hidden
+from mypy_asyncres.names import MUST_ENTER, OWNS
 from mypy_asyncres.resources.catalogue import (
     Catalogue,
     Entry,
@@ -51,20 +54,28 @@ class Engine:
         self._modules = modules
         # In the daemon every call records what would recheck it when a class mark changes.
         self._daemon = daemon
+        # The hook tables (the plugin class answers from them first) are written here
+        # alone, through the memo that forgets what the catalogue's growth makes stale.
+        self._memo = BuildMemo(keep=not daemon)
         self.types = ResourceTypes(
-            Catalogue(entries, lookup, modules, on_unresolved),
-            memoize=not daemon,
+            Catalogue(entries, lookup, modules, on_unresolved, self._memo),
+            self._memo,
             release_methods=release_methods(settings),
             owners_are_resources=settings.owners_are_resources,
         )
         self._checker = CallChecker(self.types)
-        # Hooks per callee name: the plugin class answers from them first.
         self.function_hooks = function_hooks
         self.method_hooks = method_hooks
         self._super_producers: dict[str, Producer | None] = {}
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""
+        if not is_method and fullname in MUST_ENTER:
+            hook = self.function_hooks[fullname] = partial(guarded_call, check_decorator_application)
+            return hook
+        if not is_method and fullname in OWNS:
+            hook = self.function_hooks[fullname] = partial(guarded_call, record_owns)
+            return hook
         if not is_method and " of " in fullname:
             # mypy names a method "name of Class" when it cannot name the receiver's type:
             # `super().name(...)`. The call itself says which method it is.
@@ -72,7 +83,7 @@ class Engine:
             return hook
         self.types.catalogue.settle_configured()
         memo = self.method_hooks if is_method else self.function_hooks
-        return self.types.answer(memo, fullname, lambda: self._hook(fullname, is_method))
+        return self._memo.answer(memo, fullname, lambda: self._hook(fullname, is_method))
 
     def _hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         producer, defining_class = self._classify(fullname, is_method)
@@ -150,7 +161,7 @@ class Engine:
         if defining is None:
             return ret
         fullname = f"{defining.fullname}.{name}"
-        producer = self.types.answer(self._super_producers, fullname, lambda: self._classify(fullname, True)[0])
+        producer = self._memo.answer(self._super_producers, fullname, lambda: self._classify(fullname, True)[0])
         if producer is not None:
             return self._on_call(producer, None, "", ctx)
         return ret

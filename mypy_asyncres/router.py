@@ -67,7 +67,6 @@ class AsyncResPlugin(Plugin):
             get_customize_class_mro_hook=self._class_hooks.__getitem__,
         )
         self._class_hook: Callable[[ClassDefContext], None] | None = None
-        self._marks: tuple[frozenset[str], frozenset[str]] | None = None
         if self._config.ignore_resources:
             self._engine()  # names to ignore are checked against the catalogue at start
 
@@ -146,23 +145,6 @@ class AsyncResPlugin(Plugin):
         return self._method_hooks[fullname]  # type: ignore[no-any-return]
 
     def _find_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
-        if self._marks is None:
-            from mypy_asyncres.names import MUST_ENTER, OWNS
-
-            self._marks = MUST_ENTER, OWNS
-        must_enter, owns = self._marks
-        if fullname in must_enter:
-            from mypy_asyncres.facts.marked import check_decorator_application
-            from mypy_asyncres.guard import guarded_call
-
-            hook = self._function_hooks[fullname] = partial(guarded_call, check_decorator_application)
-            return hook
-        if fullname in owns:
-            from mypy_asyncres.facts.marked import record_owns
-            from mypy_asyncres.guard import guarded_call
-
-            hook = self._function_hooks[fullname] = partial(guarded_call, record_owns)
-            return hook
         return self._engine().call_hook(fullname, is_method=False)
 
     def _find_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Final
+from typing import Final, Protocol
 
 from mypy.nodes import (
     Decorator,
@@ -174,6 +174,12 @@ def resolve(name: str, lookup: Lookup) -> tuple[str, str] | None:
     return "callable", f"{defining.fullname}.{member}"
 
 
+class CatalogueListener(Protocol):
+    def consulted_pending(self, root: str) -> None: ...
+
+    def grew(self, roots: set[str]) -> None: ...
+
+
 class Catalogue:
     """Resolved defining names of the resources, grown package by package."""
 
@@ -183,6 +189,7 @@ class Catalogue:
         lookup: Lookup,
         modules: Callable[[], dict[str, MypyFile]],
         on_unresolved: Callable[[Entry], None],
+        listener: CatalogueListener,
     ) -> None:
         self._lookup = lookup
         self._modules = modules
@@ -205,14 +212,11 @@ class Catalogue:
         # Defining names of entries whose `__exit__` does not release them.
         self._not_released_by_exit: set[str] = set()
         self.may_not_release = any(not entry.enter_releases for entry in entries)
-        # Called with the packages whose resolved names grew: answers that consulted
-        # them while they still had unresolved entries may be stale.
-        self.listeners: list[Callable[[set[str]], None]] = []
+        # Told which packages an answer consults while they have unresolved entries, and
+        # which packages gained resolved names (memo.BuildMemo).
+        self._listener = listener
         # How many modules were loaded at the last complete attempt, per package.
         self._attempted: dict[str, int] = {}
-        # Per answer being computed (nested): the packages it consulted while they still
-        # had unresolved entries, i.e. what it depends on (see ResourceTypes.remember).
-        self.consulted: list[set[str]] = []
 
     def _resolve_package(self, root: str) -> None:
         modules = self._modules()
@@ -252,8 +256,7 @@ class Catalogue:
                 self._not_released_by_exit.add(fullname)
             grown.update(entry.roots)
         if grown:
-            for listener in self.listeners:
-                listener(grown)
+            self._listener.grew(grown)
         if not waiting:
             self._attempted[root] = len(modules)
 
@@ -272,9 +275,8 @@ class Catalogue:
         root = fullname.partition(".")[0]
         if root in pending:
             self._resolve_package(root)
-            if root in self._pending:  # still unresolved entries: the answer may change
-                for consulted in self.consulted:
-                    consulted.add(root)
+            if root in pending:  # still unresolved entries: the answer may change
+                self._listener.consulted_pending(root)
 
     def is_class(self, fullname: str) -> bool:
         self._settle(fullname)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from mypy.nodes import (
     Decorator,
@@ -35,6 +33,7 @@ from mypy_asyncres.facts.marked import (
     is_marked_class,
 )
 from mypy_asyncres.facts.owner_classes import borrows, is_owner
+from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.names import (
     CLASS_RELEASE_METHODS,
     CONTEXT_MANAGER_PROTOCOLS,
@@ -43,8 +42,6 @@ from mypy_asyncres.names import (
 from mypy_asyncres.resources.catalogue import Catalogue
 from mypy_asyncres.typeops import await_result, unwrap_coroutine
 
-_T = TypeVar("_T")
-
 
 class ResourceTypes:
     """Answers "is this type a resource?" from marks and the catalogue."""
@@ -52,7 +49,7 @@ class ResourceTypes:
     def __init__(
         self,
         catalogue: Catalogue,
-        memoize: bool,
+        memo: BuildMemo,
         release_methods: frozenset[str] = CLASS_RELEASE_METHODS,
         owners_are_resources: bool = False,
     ) -> None:
@@ -61,64 +58,21 @@ class ResourceTypes:
         self.release_methods = release_methods
         # Strict: owner classes are resources; unannotated returns of resources are reported.
         self.strict = owners_are_resources
-        # Within one build an answer changes only when the catalogue resolves names of a
-        # package that the answer consulted while they were unresolved (a library's own
-        # modules are checked before its `__init__`, which names them): such answers are
-        # forgotten then. The daemon re-analyses classes in place: no memos there.
-        self.memoize = memoize
+        # Answers by class, kept for the build (memo.py).
+        self._memo = memo
         self._classes: dict[str, bool] = {}
         self._exit_releases: dict[str, bool] = {}  # by class: no base is an exception
-        self._awaitable: dict[str, bool] | None = {} if memoize else None
-        self._dependents: dict[str, list[tuple[dict[str, Any], str]]] = {}
-        # What a kept answer depends on, by (memo, key): only answers that consulted a
-        # package while it was pending.
-        self._depends_on: dict[tuple[int, str], set[str]] = {}
-        catalogue.listeners.append(self._forget)
-
-    def answer(self, memo: dict[str, Any], key: str, compute: Callable[[], _T]) -> _T:
-        """memo[key], computed if missing, and kept until a package it consulted while
-        that package still had unresolved entries gains names.
-
-        A kept answer that depends on such packages passes them on to the answers being
-        computed around it, which depend on them too.
-        """
-        stack = self.catalogue.consulted
-        if key in memo:
-            if stack and self._depends_on:  # (only an answer being computed can inherit)
-                depends = self._depends_on.get((id(memo), key))
-                if depends:
-                    for outer in stack:
-                        outer |= depends
-            return memo[key]  # type: ignore[no-any-return]
-        consulted: set[str] = set()
-        stack.append(consulted)
-        try:
-            value = compute()
-        finally:
-            stack.pop()
-        if self.memoize:
-            memo[key] = value
-            if consulted:
-                self._depends_on[(id(memo), key)] = consulted
-                for root in consulted:
-                    self._dependents.setdefault(root, []).append((memo, key))
-        return value
-
-    def _forget(self, grown: set[str]) -> None:
-        for root in grown:
-            for memo, key in self._dependents.pop(root, []):
-                memo.pop(key, None)
-                self._depends_on.pop((id(memo), key), None)
+        self._awaitable: dict[str, bool] | None = {} if memo.keep else None
 
     def is_resource_class(self, info: TypeInfo) -> bool:
-        return self.answer(
+        return self._memo.answer(
             self._classes, info.fullname, lambda: any(self._is_resource_itself(base) for base in info.mro)
         )
 
     def _is_resource_itself(self, info: TypeInfo) -> bool:
         """Marked, or catalogued, itself (memoized apart: `object` and the protocols are
         in nearly every MRO)."""
-        return self.answer(
+        return self._memo.answer(
             self._classes,
             "=" + info.fullname,
             lambda: is_marked_class(info)
@@ -137,7 +91,7 @@ class ResourceTypes:
         if not isinstance(proper, Instance):
             return True
         info = proper.type
-        return self.answer(
+        return self._memo.answer(
             self._exit_releases, info.fullname, lambda: all(catalogue.released_by_exit(b.fullname) for b in info.mro)
         )
 
