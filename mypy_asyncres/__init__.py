@@ -19,8 +19,8 @@ __all__ = ["__version__", "must_enter", "owns", "plugin"]
 
 def __getattr__(name: str) -> Any:
     """The marks, imported on first use: mypy imports this module in every run to load
-    the plugin, which needs neither (each module imported costs a warm run ~0.4 M
-    instructions)."""
+    the plugin, which needs neither (each module imported is a cost of every warm
+    run)."""
     if name in ("must_enter", "owns"):
         from mypy_asyncres import marks
 

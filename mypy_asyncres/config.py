@@ -89,9 +89,9 @@ class Config:
 
 def release_methods(settings: Config) -> frozenset[str]:
     """Where owner classes release their attributes: the usual names and the configured ones."""
-    from mypy_asyncres.names import CLASS_RELEASE_METHODS
+    from mypy_asyncres.names import OWNER_RELEASE_METHODS
 
-    return CLASS_RELEASE_METHODS | frozenset(settings.release_methods)
+    return OWNER_RELEASE_METHODS | frozenset(settings.release_methods)
 
 
 def load(config_file: str | None) -> Config:
@@ -134,7 +134,7 @@ def load(config_file: str | None) -> Config:
         )
     if f"[{INI_SECTION}]".encode() not in text:
         # No section (its header is `[mypy_asyncres]` as written): nothing to parse.
-        # configparser would cost every warm run ~0.7 M instructions.
+        # (Importing configparser is a cost every warm run would pay.)
         return Config()
     import configparser
 

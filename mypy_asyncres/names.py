@@ -36,7 +36,7 @@ STACK_METHODS: Final = frozenset(
 )
 # Calls that release a resource: in the `finally` of the `try` after it is bound, or on
 # an attribute in its owner's release methods.
-RELEASE_METHODS: Final = frozenset(
+RELEASE_CALLS: Final = frozenset(
     {"close", "aclose", "__exit__", "__aexit__", "shutdown", "cleanup", "terminate", "kill", "disconnect", "dispose"}
 )
 # Calls that use a resource up and release it: `proc.communicate()` (without a timeout)
@@ -45,10 +45,10 @@ CONSUMING_METHODS: Final = frozenset({"communicate"})
 # The walker's name for `Popen(cmd).wait()` without pipes: waiting releases it all.
 WAITED_WITHOUT_PIPES: Final = "wait (no pipes)"
 # ... or that give it back to where it came from: `await pool.release(conn)`.
-RELEASE_BY_ARGUMENT_METHODS: Final = frozenset({"release"})
+RELEASE_BY_ARGUMENT_CALLS: Final = frozenset({"release"})
 # The release methods of an owner class, where it releases the resources it keeps in its
 # attributes (more are configured with `release_methods`).
-CLASS_RELEASE_METHODS: Final = frozenset(
+OWNER_RELEASE_METHODS: Final = frozenset(
     {
         "close",
         "aclose",
@@ -69,11 +69,11 @@ CLASS_RELEASE_METHODS: Final = frozenset(
     }
 )
 # ... and any method named `close_<what>` / `aclose_<what>` (`close_connections`).
-CLASS_RELEASE_PREFIXES: Final = ("close_", "aclose_")
+OWNER_RELEASE_PREFIXES: Final = ("close_", "aclose_")
 
 
-def is_class_release_method(name: str, names: frozenset[str]) -> bool:
-    return name in names or name.startswith(CLASS_RELEASE_PREFIXES)
+def is_owner_release_method(name: str, names: frozenset[str]) -> bool:
+    return name in names or name.startswith(OWNER_RELEASE_PREFIXES)
 
 # `await asyncio.wait_for(connect(dsn), 5)` gives what the awaited argument gives.
 AWAIT_PASS_THROUGH: Final = frozenset(

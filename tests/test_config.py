@@ -109,9 +109,9 @@ def test_with_config_trims_grows_and_marks_needs_closing() -> None:
     )
     result = {entry.name: entry for entry in with_config(entries, config, "x")}
     assert "aiohttp.ClientSession" not in result
-    assert result["app.Conn"] == Entry("app.Conn", "auto", CONFIG_LIBRARY, enter_releases=False)
-    assert result["aiohttp.ClientResponse"].enter_releases is False
-    assert result["aiohttp.ClientSession.get"].enter_releases is True
+    assert result["app.Conn"] == Entry("app.Conn", "auto", CONFIG_LIBRARY, exit_releases=False)
+    assert result["aiohttp.ClientResponse"].exit_releases is False
+    assert result["aiohttp.ClientSession.get"].exit_releases is True
 
 
 @pytest.fixture(scope="module")

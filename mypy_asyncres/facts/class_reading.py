@@ -32,8 +32,8 @@ from mypy_asyncres.cache import metadata
 from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
 from mypy_asyncres.facts.method_releases import MethodReleases, self_attribute
 from mypy_asyncres.names import (
-    RELEASE_METHODS,
-    is_class_release_method,
+    RELEASE_CALLS,
+    is_owner_release_method,
 )
 from mypy_asyncres.sites.statements import blocks_of, statements_in
 
@@ -168,7 +168,7 @@ def _stored_closers(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dic
         for stmt in method.body.body:  # `self._closer = self.fp.close` stands at the top
             if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, MemberExpr)):
                 continue
-            if stmt.rvalue.name not in RELEASE_METHODS:
+            if stmt.rvalue.name not in RELEASE_CALLS:
                 continue
             target = self_attribute(stmt.rvalue.expr, self_name)
             if target is None:
@@ -197,7 +197,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             func = stmt
         else:
             has_release = has_release or (
-                type(stmt) is OverloadedFuncDef and is_class_release_method(stmt.name, release_methods)
+                type(stmt) is OverloadedFuncDef and is_owner_release_method(stmt.name, release_methods)
             )
             continue
         arguments = func.arguments
@@ -228,7 +228,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                     for inner in block.body:
                         if type(inner) is WithStmt:
                             _note_self_items(inner, receiver, entered_fields)
-        if is_class_release_method(func.name, release_methods):
+        if is_owner_release_method(func.name, release_methods):
             has_release = True
             continue
         body = func.body.body
@@ -250,7 +250,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
     if has_release:
         methods = _methods(defn)
         facts: dict[str, MethodReleases] = {}
-        pending = [name for name in methods if is_class_release_method(name, release_methods)]
+        pending = [name for name in methods if is_owner_release_method(name, release_methods)]
         while pending:
             name = pending.pop()
             if name in facts:
@@ -258,7 +258,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             method, self_name, _ = methods[name]
             if self_name is None:
                 continue
-            if not method.body.body and is_class_release_method(name, release_methods):
+            if not method.body.body and is_owner_release_method(name, release_methods):
                 # mypy drops the bodies of methods in modules whose errors it hides (an
                 # installed package, `follow_imports = silent`): what it releases is not
                 # known, so it counts as releasing what the object holds.

@@ -21,8 +21,8 @@ from mypy.nodes import (
 from mypy.server.subexpr import get_subexpressions
 
 from mypy_asyncres.names import (
-    RELEASE_BY_ARGUMENT_METHODS,
-    RELEASE_METHODS,
+    RELEASE_BY_ARGUMENT_CALLS,
+    RELEASE_CALLS,
 )
 from mypy_asyncres.sites.statements import statements_in
 
@@ -125,9 +125,9 @@ class MethodReleases:
             if isinstance(receiver, NameExpr) and receiver.name == self_name:
                 self.calls.add(method)
                 continue
-            if method in RELEASE_METHODS:
+            if method in RELEASE_CALLS:
                 released = receiver
-            elif method in RELEASE_BY_ARGUMENT_METHODS:
+            elif method in RELEASE_BY_ARGUMENT_CALLS:
                 # `self._pool.release(self._conn)`; `self._resp.release()` (aiohttp)
                 released = expr.args[0] if expr.args else receiver
             else:

@@ -16,10 +16,10 @@ from mypy_asyncres.cache import metadata
 from mypy_asyncres.cache.daemon import records_dependencies, spell_owner_facts
 from mypy_asyncres.facts.class_reading import analyse_class
 from mypy_asyncres.facts.forwarding import Forward
-from mypy_asyncres.names import is_class_release_method
+from mypy_asyncres.names import is_owner_release_method
 
-# mypy asks again for a class whose analysis it deferred (a third of the classes of a
-# large build): the facts depend on the parsed body alone, so the same ClassDef gets the
+# mypy asks again for a class whose analysis it deferred (many, in a large build): the
+# facts depend on the parsed body alone, so the same ClassDef gets the
 # same answer. The memo holds the ClassDefs it names, so that no id is reused while it
 # is kept; it is emptied when full, to bound what it keeps alive.
 _MEMO_SIZE = 4096
@@ -95,7 +95,7 @@ def release_methods_of(info: TypeInfo, names: frozenset[str]) -> list[str]:
     """`Class.method` for each release method the class has, defined in checked code."""
     found = []
     prefixed = {
-        name for base in info.mro[:-1] for name in base.names if is_class_release_method(name, frozenset())
+        name for base in info.mro[:-1] for name in base.names if is_owner_release_method(name, frozenset())
     }
     for name in sorted(names | prefixed):
         defining = info.get_containing_type_info(name)

@@ -26,6 +26,7 @@ def report(
     context: Context,
     key: tuple[int, int],
     reported: set[object],
+    *,
     overloaded: bool = True,
 ) -> bool:
     """Report a finding without disturbing mypy's speculative checks.

@@ -40,14 +40,14 @@ KINDS: Final = ("class", "callable", "owner")
 @dataclass(frozen=True)
 class Entry:
     """One resource. kind: "class" (every creation of it or a subclass) or "callable"
-    (every call, whatever it returns). enter_releases: False for context managers whose
+    (every call, whatever it returns). exit_releases: False for context managers whose
     exit does not release (`sqlite3.connect`): entering them directly is its own error."""
 
     name: str
     kind: str
     library: str
     what: str = ""
-    enter_releases: bool = True
+    exit_releases: bool = True
     # The top-level package where mypy defines it, when not that of `name`
     # (`sqlite3.connect` is `_sqlite3.connect`): a call names the defining package.
     defined_in: str = ""
@@ -80,7 +80,7 @@ def parse_entries(raw: bytes, source: str) -> list[Entry]:
                 item["kind"],
                 library,
                 item.get("what", ""),
-                item.get("enter_releases", True),
+                item.get("exit_releases", True),
                 item.get("defined_in", ""),
                 tuple(item.get("owns", ())),
                 tuple(item.get("owns_unless", ())),
@@ -125,13 +125,13 @@ def with_config(entries: list[Entry], config: Config, config_file: str) -> list[
                 )
     closing = set(config.needs_closing)
     result = [
-        replace(entry, enter_releases=entry.enter_releases and entry.name not in closing)
+        replace(entry, exit_releases=entry.exit_releases and entry.name not in closing)
         for entry in entries
         if entry.name not in ignored
     ]
     for name in dict.fromkeys([*config.resources, *config.needs_closing]):
         if name not in known or name in ignored:
-            result.append(Entry(name, "auto", CONFIG_LIBRARY, enter_releases=name not in closing))
+            result.append(Entry(name, "auto", CONFIG_LIBRARY, exit_releases=name not in closing))
     return result
 
 
@@ -210,8 +210,8 @@ class Catalogue:
         self._owning_unless: dict[str, tuple[str, ...]] = {}
         self._only_with: dict[str, tuple[str, ...]] = {}
         # Defining names of entries whose `__exit__` does not release them.
-        self._not_released_by_exit: set[str] = set()
-        self.may_not_release = any(not entry.enter_releases for entry in entries)
+        self._exit_keeps: set[str] = set()
+        self.some_exits_keep = any(not entry.exit_releases for entry in entries)
         # Told which packages an answer consults while they have unresolved entries, and
         # which packages gained resolved names (memo.BuildMemo).
         self._listener = listener
@@ -252,8 +252,8 @@ class Catalogue:
                 self._only_with[fullname] = entry.only_with
             if entry.kind != "owner":
                 (self.classes if kind == "class" else self.callables).add(fullname)
-            if not entry.enter_releases:
-                self._not_released_by_exit.add(fullname)
+            if not entry.exit_releases:
+                self._exit_keeps.add(fullname)
             grown.update(entry.roots)
         if grown:
             self._listener.grew(grown)
@@ -303,12 +303,12 @@ class Catalogue:
         """Keywords one of which a call must pass as `True` to produce the resource."""
         return self._only_with.get(fullname, ())
 
-    def released_by_exit(self, fullname: str) -> bool:
+    def exit_releases(self, fullname: str) -> bool:
         """False for entries whose exit does not release them (`sqlite3.connect`)."""
-        if not self.may_not_release:
+        if not self.some_exits_keep:
             return True
         self._settle(fullname)
-        return fullname not in self._not_released_by_exit
+        return fullname not in self._exit_keeps
 
 
 def _certainly_absent(name: str, module: MypyFile | None) -> bool:
@@ -350,7 +350,7 @@ def markdown_table(entries: Iterable[Entry]) -> str:
             notes.append(f"owns what is passed as {owned}{unless}")
         if entry.only_with:
             notes.append("only with " + " or ".join(f"`{k}=True`" for k in entry.only_with))
-        if not entry.enter_releases:
+        if not entry.exit_releases:
             notes.append("exit does not release: enter through `contextlib.closing` (`resource-needs-closing`)")
         rows.append(f"| {entry.library} | `{entry.name}` | {entry.kind} | {'; '.join(notes)} |")
     return "\n".join(rows)

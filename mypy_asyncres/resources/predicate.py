@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from mypy.nodes import (
     Decorator,
@@ -35,7 +35,7 @@ from mypy_asyncres.facts.marked import (
 from mypy_asyncres.facts.owner_classes import borrows, is_owner
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.names import (
-    CLASS_RELEASE_METHODS,
+    OWNER_RELEASE_METHODS,
     CONTEXT_MANAGER_PROTOCOLS,
     COROUTINE,
 )
@@ -50,12 +50,12 @@ class ResourceTypes:
         self,
         catalogue: Catalogue,
         memo: BuildMemo,
-        release_methods: frozenset[str] = CLASS_RELEASE_METHODS,
+        release_methods: frozenset[str] = OWNER_RELEASE_METHODS,
         owners_are_resources: bool = False,
     ) -> None:
         self.catalogue = catalogue
         # Where owner classes release their attributes (facts/owner_classes.py).
-        self.release_methods = release_methods
+        self.owner_release_methods = release_methods
         # Strict: owner classes are resources; unannotated returns of resources are reported.
         self.strict = owners_are_resources
         # Answers by class, kept for the build (memo.py).
@@ -80,19 +80,19 @@ class ResourceTypes:
             or (self.strict and is_owner(info)),
         )
 
-    def released_by_exit(self, resource: Type, producer: str) -> bool:
+    def exit_releases(self, resource: Type, producer: str) -> bool:
         """False for entries whose `__exit__` does not release them (`sqlite3.connect`)."""
         catalogue = self.catalogue
-        if not catalogue.may_not_release:
+        if not catalogue.some_exits_keep:
             return True
-        if not catalogue.released_by_exit(producer):
+        if not catalogue.exit_releases(producer):
             return False
         proper = get_proper_type(resource)
         if not isinstance(proper, Instance):
             return True
         info = proper.type
         return self._memo.answer(
-            self._exit_releases, info.fullname, lambda: all(catalogue.released_by_exit(b.fullname) for b in info.mro)
+            self._exit_releases, info.fullname, lambda: all(catalogue.exit_releases(b.fullname) for b in info.mro)
         )
 
     def resource_in(self, typ: Type) -> Instance | None:
@@ -155,6 +155,7 @@ class Producer:
     """
 
     fullname: str
+    _: KW_ONLY
     always: bool
     # Overloaded (or a class with an overloaded constructor): mypy tries each item, and
     # an attempt with errors is not the call mypy keeps.
@@ -225,7 +226,7 @@ _PLAIN_RESULTS = frozenset(
 
 def _returns_plain(node: FuncDef) -> bool:
     """A function (no decorator, one signature) declared to return None or a plain
-    builtin: a third of the callees mypy asks about, decided without the rest."""
+    builtin (many of the callees mypy asks about), decided without the rest."""
     typ = node.type
     if not isinstance(typ, CallableType):
         return False
@@ -241,17 +242,17 @@ def classify_callee(
 ) -> Producer | None:
     """Whether calls of this callee can produce a resource (decided once per callee name)."""
     if type(node) is FuncDef and _returns_plain(node):
-        return Producer(fullname, True) if types.catalogue.is_callable(fullname) else None
+        return Producer(fullname, always=True) if types.catalogue.is_callable(fullname) else None
     if isinstance(node, TypeInfo):
         if types.is_resource_class(node) or (node.get("__await__") is not None and _awaits_resource(node, types)):
-            return Producer(fullname, False, _is_overloaded(node))
+            return Producer(fullname, always=False, overloaded=_is_overloaded(node))
         return None
     if isinstance(node, Var) and not isinstance(get_proper_type(node.type), FunctionLike):
         return None  # a variable called through its type (`__call__`): mypy asks by method
     if not isinstance(node, (Decorator, FuncDef, OverloadedFuncDef, Var)):
         return None
     if is_marked_callable(node, owner) or types.catalogue.is_callable(fullname):
-        return Producer(fullname, True, _is_overloaded(node))
+        return Producer(fullname, always=True, overloaded=_is_overloaded(node))
     if isinstance(owner, TypeInfo) and borrows(owner, fullname.rpartition(".")[2]):
         return None  # `def session(self) -> ClientSession: return self._session` lends it
     for sig in _signatures(node):
@@ -263,7 +264,7 @@ def classify_callee(
         if isinstance(ret, TypeVarType):
             # `def create(cls) -> Self`: an alternative constructor creates a new object.
             if _is_classmethod(node) and types.declares_resource(ret.upper_bound):
-                return Producer(fullname, False, _is_overloaded(node))
+                return Producer(fullname, always=False, overloaded=_is_overloaded(node))
             continue
         if types.declares_resource(ret) or (
             isinstance(ret, TupleType)
@@ -271,5 +272,5 @@ def classify_callee(
             and any(types.declares_resource(item) for item in ret.items)
         ):
             # (`-> tuple[Lease, int]`: the caller receives the resource as a member.)
-            return Producer(fullname, False, _is_overloaded(node))
+            return Producer(fullname, always=False, overloaded=_is_overloaded(node))
     return None

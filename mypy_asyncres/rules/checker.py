@@ -145,7 +145,7 @@ class CallChecker:
                     errors.outlives_block(site.detail, misuse.group, end),
                     errors.enter_group_inside_note(statement, site.detail),
                 )
-            report(checker, finding, misuse.node, (id(misuse.node), checking_pass(checker)), self.sites.reported, False)
+            report(checker, finding, misuse.node, (id(misuse.node), checking_pass(checker)), self.sites.reported, overloaded=False)
 
     def _tuple_member(self, typ: Type) -> Produced | None:
         """`-> tuple[Lease, int]`: the first member that is a resource."""
@@ -201,18 +201,19 @@ class CallChecker:
                 field = owner, attribute
                 if records_dependencies(checker.options):
                     record_owner_dependencies(checker, owner)
-        released = self.types.released_by_exit(resource, producer.fullname)
-        if site.kind is Kind.WITH and site.statement is not None and released:
+        exit_releases = self.types.exit_releases(resource, producer.fullname)
+        if site.kind is Kind.WITH and site.statement is not None and exit_releases:
             self._check_after_exit(checker, site, resource)
         # Most checked calls are fine: name the resource (format_type is not cheap) only
         # for a finding.
-        if judge(site, resource, self.types, "", released, produced.enterable, field) is None:
+        enterable = produced.enterable
+        if judge(site, resource, self.types, "", exit_releases=exit_releases, enterable=enterable, field=field) is None:
             if stats.enabled:
                 outcome = stats.ENTERED if site.kind in ENTERED else stats.HANDED_OFF
                 stats.record(checker.path, call.line, call.column, outcome)
             return
         name = _resource_name(resource, call, producer, checker)
-        finding = judge(site, resource, self.types, name, released, produced.enterable, field)
+        finding = judge(site, resource, self.types, name, exit_releases=exit_releases, enterable=enterable, field=field)
         if finding is None:
             return
         finding = _fitting_note(finding, site, call, produced, entry.awaited is not None)
@@ -220,7 +221,7 @@ class CallChecker:
             stats.record(checker.path, call.line, call.column, stats.REPORTED)
         # Keyed by the call in the source: copies of a body (constrained type variables)
         # check their own copy of the call, and report once for it.
-        report(checker, finding, call, (id(entry.call), checking_pass(checker)), self.sites.reported, producer.overloaded)
+        report(checker, finding, call, (id(entry.call), checking_pass(checker)), self.sites.reported, overloaded=producer.overloaded)
 
 
 _PRIVATE_NAME = re.compile(r'(?:^|[\["\s,.])_[A-Za-z]')

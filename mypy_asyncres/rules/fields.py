@@ -83,10 +83,10 @@ def judge_field(
             note = errors.mark_owner_note(owner.name, statement)
             return Finding(errors.RESOURCE_OWNER_HINT, "", note, once_per=owner.fullname)
         return None
-    if unseen_release(owner, types.release_methods, types.catalogue.modules()):
+    if unseen_release(owner, types.owner_release_methods, types.catalogue.modules()):
         return None  # released, perhaps, where the plugin cannot read (a stub's method)
     target = site.detail
-    methods = release_methods_of(owner, types.release_methods)
+    methods = release_methods_of(owner, types.owner_release_methods)
     if methods:
         return Finding(errors.RESOURCE_NOT_RELEASED, errors.not_released(name, target, methods))
     return Finding(

@@ -19,7 +19,7 @@ from mypy_asyncres.names import (
     CONTEXT_DECORATORS,
     ENTER_METHODS,
     OWNING_CALLEES,
-    RELEASE_METHODS,
+    RELEASE_CALLS,
     WAITED_WITHOUT_PIPES,
 )
 from mypy_asyncres.output import errors
@@ -173,7 +173,8 @@ def judge(
     resource: Type,
     types: ResourceTypes,
     name: str,
-    released_by_exit: bool,
+    *,
+    exit_releases: bool,
     enterable: bool = True,
     field: tuple[TypeInfo, str] | None = None,
 ) -> Finding | None:
@@ -185,13 +186,13 @@ def judge(
     function = site.function
     statement = _statement(resource, site)
     if kind in ENTERED:
-        if released_by_exit:
+        if exit_releases:
             return None
         return Finding(errors.RESOURCE_NEEDS_CLOSING, errors.needs_closing(name, statement))
     if kind in _QUIET or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
         return None
     if kind is Kind.CHAINED and (
-        site.detail in RELEASE_METHODS or site.detail in CONSUMING_METHODS or site.detail == WAITED_WITHOUT_PIPES
+        site.detail in RELEASE_CALLS or site.detail in CONSUMING_METHODS or site.detail == WAITED_WITHOUT_PIPES
     ):
         return None  # `open(p, "a").close()`, `Popen(...).communicate()`: released at once
     if kind is Kind.DECORATOR and _is_context_decorator(resource):
@@ -222,7 +223,7 @@ def judge(
         return Finding(
             errors.RESOURCE_GLOBAL, errors.kept_for_the_process(name, site.detail), errors.global_note(statement)
         )
-    if not released_by_exit:
+    if not exit_releases:
         statement = f"{statement} {errors.closing_wrapper(statement)}(...)"
     if kind in _RETURNED and _hands_ownership_out(function, types, resource):
         return None

@@ -29,7 +29,7 @@ from mypy.nodes import (
 )
 
 from mypy_asyncres.names import (
-    RELEASE_METHODS,
+    RELEASE_CALLS,
 )
 from mypy_asyncres.sites.model import Kind, is_name
 from mypy_asyncres.sites.releases import is_flag, releases
@@ -171,7 +171,7 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
         if isinstance(callee, MemberExpr) and callee.name in _CALLBACK_METHODS and value.args:
             # `stack.push_async_callback(s.close)`: the stack releases it on exit.
             arg = value.args[0]
-            if isinstance(arg, MemberExpr) and arg.name in RELEASE_METHODS and is_name(arg.expr, name):
+            if isinstance(arg, MemberExpr) and arg.name in RELEASE_CALLS and is_name(arg.expr, name):
                 return Kind.BOUND_THEN_CALLBACK, None, None, ""
         for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
             if is_name(arg, name):

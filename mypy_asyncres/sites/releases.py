@@ -34,8 +34,8 @@ from mypy.nodes import (
 
 from mypy_asyncres.names import (
     CONSUMING_METHODS,
-    RELEASE_BY_ARGUMENT_METHODS,
-    RELEASE_METHODS,
+    RELEASE_BY_ARGUMENT_CALLS,
+    RELEASE_CALLS,
 )
 from mypy_asyncres.sites.model import describe, is_name
 from mypy_asyncres.sites.statements import (
@@ -49,7 +49,7 @@ from mypy_asyncres.sites.statements import (
 
 
 def _is_release_of(expr: Expression, name: str) -> bool:
-    """`name.close()` (or another release call, see names.RELEASE_METHODS), or `pool.release(name)`."""
+    """`name.close()` (or another release call, see names.RELEASE_CALLS), or `pool.release(name)`."""
     if isinstance(expr, AwaitExpr):
         expr = expr.expr
     if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
@@ -58,9 +58,9 @@ def _is_release_of(expr: Expression, name: str) -> bool:
     receiver = expr.callee.expr
     if isinstance(receiver, CallExpr) and isinstance(receiver.analyzed, CastExpr):
         receiver = receiver.analyzed.expr  # `cast(AsyncContextManager[Any], self._stack).__aexit__(...)`
-    if method in RELEASE_METHODS:
+    if method in RELEASE_CALLS:
         return is_target(receiver, name)
-    if method in RELEASE_BY_ARGUMENT_METHODS:
+    if method in RELEASE_BY_ARGUMENT_CALLS:
         # `pool.release(conn)` gives it back; `resp.release()` (aiohttp) releases itself.
         return is_target(expr.args[0], name) if expr.args else is_target(receiver, name)
     return False
