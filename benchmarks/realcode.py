@@ -12,10 +12,11 @@ realcode/LABELLING.md). Figures are printed per set and for all together. For ea
    dash-separated part of the wheel's file name (aiohttp_retry, matrix_nio,
    python_telegram_bot, pip_tools, ...); a wheel or a folder already there is reused;
 2. creates the set's venv (<work>/venv, <work>/venv-new; once) and pip-installs into it
-   the set's pinned packages with their dependencies and typing packages, plus mypy at the version of the mypy this script runs
-   under, so that mypy sees the types of aiohttp, httpx, ... (one resolve; if that
-   fails, one package at a time, reporting those that fail; skipped when the venv
-   already holds exactly this list, or with --skip-install);
+   the set's pinned packages with their dependencies and typing packages, plus mypy at
+   the version of the mypy this script runs under, so that mypy sees the types of
+   aiohttp, httpx, ... (one resolve; if that fails, one package at a time, reporting
+   those that fail; skipped when the venv already holds exactly this list, or with
+   --skip-install);
 3. runs mypy once per package, from the running interpreter, with
    `--python-executable <work>/venv/bin/python`, PYTHONPATH set to the checkout (so the
    plugin under development is the one imported), the plugin switched on from

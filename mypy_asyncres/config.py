@@ -172,7 +172,9 @@ def _parse(section: Mapping[str, object], path: str, from_ini: bool) -> Config:
                     raise ConfigError(error_line(path, f'{key}: "{name}" is not a method name (write it as "close")'))
             elif not re.match(_DOTTED_NAME, name):
                 raise ConfigError(
-                    error_line(path, f'{key}: "{name}" is not a fully-qualified name (write it as "package.module.Name")')
+                    error_line(
+                        path, f'{key}: "{name}" is not a fully-qualified name (write it as "package.module.Name")'
+                    )
                 )
         values[key] = names
     return Config(

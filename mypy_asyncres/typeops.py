@@ -37,7 +37,9 @@ def enterable_or_unknown(typ: Type) -> bool:
     proper = get_proper_type(typ)
     if isinstance(proper, AnyType):
         return True  # not known: the usual advice
-    return isinstance(proper, Instance) and (supports_enter(proper, "__enter__") or supports_enter(proper, "__aenter__"))
+    return isinstance(proper, Instance) and (
+        supports_enter(proper, "__enter__") or supports_enter(proper, "__aenter__")
+    )
 
 
 def is_coroutine(typ: Type) -> bool:

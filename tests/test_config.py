@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mypy_asyncres.resources.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
 from mypy_asyncres.config import Config, ConfigError, load
+from mypy_asyncres.resources.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
 from tests.test_cli import run_cli
 
 

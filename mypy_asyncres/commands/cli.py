@@ -96,8 +96,12 @@ def main(args: list[str] | None = None, stdout: TextIO = sys.stdout, stderr: Tex
     fscache = FileSystemCache()
     if list_resources:
         # Only the configuration file matters (mypy finds it as for a run); nothing is checked.
-        chosen = [a for i, a in enumerate(args) if a.startswith("--config-file") or args[i - 1 : i] == ["--config-file"]]
-        _, found = process_options([*chosen, "-c", "pass"], stdout=stdout, stderr=stderr, fscache=fscache, program=PROGRAM)
+        chosen = [
+            a for i, a in enumerate(args) if a.startswith("--config-file") or args[i - 1 : i] == ["--config-file"]
+        ]
+        _, found = process_options(
+            [*chosen, "-c", "pass"], stdout=stdout, stderr=stderr, fscache=fscache, program=PROGRAM
+        )
         _list_resources(found.config_file, as_json, stdout, stderr)
     sources, options = process_options(args, stdout=stdout, stderr=stderr, fscache=fscache, program=PROGRAM)
     if show_stats:
@@ -119,7 +123,9 @@ def main(args: list[str] | None = None, stdout: TextIO = sys.stdout, stderr: Tex
     if options.error_summary:
         if n_errors:
             stdout.write(
-                formatter.format_error(n_errors, n_files, len(sources), blockers=blockers, use_color=options.color_output)
+                formatter.format_error(
+                    n_errors, n_files, len(sources), blockers=blockers, use_color=options.color_output
+                )
                 + "\n"
             )
         elif not messages or n_notes == len(messages):

@@ -15,8 +15,8 @@ import importlib.util
 import json
 from importlib import metadata
 
-from mypy_asyncres.resources.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
 from mypy_asyncres.config import Config
+from mypy_asyncres.resources.catalogue import CONFIG_LIBRARY, Entry, load_entries, with_config
 
 ACTIVE = "active"
 ABSENT = "not in this version"
@@ -59,7 +59,8 @@ def render(rows: list[tuple[Entry, str, str]], as_json: bool) -> str:
     for e, status, version in rows:
         library = f"{e.library} {version}".strip()
         lines.append(f"{e.name:<{width}}  {e.kind:<8}  {library:<10}  {status}")
-    counts = {status: sum(1 for _, s, _ in rows if s == status) for status in (ACTIVE, ABSENT, MISSING, SWITCHED_OFF, CONFIGURED)}
+    statuses = (ACTIVE, ABSENT, MISSING, SWITCHED_OFF, CONFIGURED)
+    counts = {status: sum(1 for _, s, _ in rows if s == status) for status in statuses}
     lines.append(", ".join(f"{n} {status}" for status, n in counts.items() if n))
     return "\n".join(lines)
 

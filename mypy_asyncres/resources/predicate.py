@@ -35,9 +35,9 @@ from mypy_asyncres.facts.marked import (
 from mypy_asyncres.facts.owner_classes import borrows, is_owner
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.names import (
-    OWNER_RELEASE_METHODS,
     CONTEXT_MANAGER_PROTOCOLS,
     COROUTINE,
+    OWNER_RELEASE_METHODS,
 )
 from mypy_asyncres.resources.catalogue import Catalogue
 from mypy_asyncres.typeops import await_result, unwrap_coroutine

@@ -249,7 +249,8 @@ def _escapes(name: str, body: list[Statement]) -> list[Misuse]:
             elif isinstance(value, NameExpr) and value.name in nested_functions:
                 found.append(Misuse(value, f'kept by "{value.name}", returned from inside its block', "escape"))
             elif isinstance(value, CallExpr) and any(is_name(a, name) for a in value.args) and _keeps(value):
-                found.append(Misuse(value, f'kept by "{describe(value.callee)}(...)", returned from inside its block', "escape"))
+                kept_by = f'kept by "{describe(value.callee)}(...)", returned from inside its block'
+                found.append(Misuse(value, kept_by, "escape"))
     return found
 
 

@@ -145,7 +145,8 @@ class CallChecker:
                     errors.outlives_block(site.detail, misuse.group, end),
                     errors.enter_group_inside_note(statement, site.detail),
                 )
-            report(checker, finding, misuse.node, (id(misuse.node), checking_pass(checker)), self.sites.reported, overloaded=False)
+            at = (id(misuse.node), checking_pass(checker))
+            report(checker, finding, misuse.node, at, self.sites.reported, overloaded=False)
 
     def _tuple_member(self, typ: Type) -> Produced | None:
         """`-> tuple[Lease, int]`: the first member that is a resource."""
@@ -221,7 +222,8 @@ class CallChecker:
             stats.record(checker.path, call.line, call.column, stats.REPORTED)
         # Keyed by the call in the source: copies of a body (constrained type variables)
         # check their own copy of the call, and report once for it.
-        report(checker, finding, call, (id(entry.call), checking_pass(checker)), self.sites.reported, overloaded=producer.overloaded)
+        key = (id(entry.call), checking_pass(checker))
+        report(checker, finding, call, key, self.sites.reported, overloaded=producer.overloaded)
 
 
 _PRIVATE_NAME = re.compile(r'(?:^|[\["\s,.])_[A-Za-z]')

@@ -138,13 +138,18 @@ def _how(site: Site) -> str:
     }.get(kind, errors.IN_EXPRESSION)
 
 
+# A resource that cannot be entered needs nothing more here: the await has its own site,
+# or it is released in a `finally` or at once.
+_HANDLED_BEFORE_CLOSE = (Kind.AWAITED, Kind.BOUND_THEN_FINALLY, Kind.BOUND_THEN_RELEASED)
+
+
 def _judge_close_only(
     site: Site, name: str, types: ResourceTypes, field: tuple[TypeInfo, str] | None
 ) -> Finding | None:
     """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
     `try` right after it is the one correct place to release it."""
     kind = site.kind
-    if kind in ENTERED or kind in _RETURNED or kind in (Kind.AWAITED, Kind.BOUND_THEN_FINALLY, Kind.BOUND_THEN_RELEASED):
+    if kind in ENTERED or kind in _RETURNED or kind in _HANDLED_BEFORE_CLOSE:
         # Entering it is mypy's own error; returned, it is the caller's, which cannot
         # declare it as a resource: quiet.
         return None

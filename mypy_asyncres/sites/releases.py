@@ -193,7 +193,9 @@ def guards_field(text: str, value: Expression | None, levels: list[tuple[list[St
         return True
     for depth, (body, after) in enumerate(levels):
         for stmt in body[: after - 1]:
-            if releases([stmt], text) or (isinstance(stmt, IfStmt) and any(mentions_target(c, text) for c in stmt.expr)):
+            if releases([stmt], text) or (
+                isinstance(stmt, IfStmt) and any(mentions_target(c, text) for c in stmt.expr)
+            ):
                 return True
         current = body[after - 1]
         if isinstance(current, IfStmt) and depth < len(levels) - 1:
