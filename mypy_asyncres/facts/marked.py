@@ -218,7 +218,7 @@ def _owns_parameters(decorators: list[Expression]) -> list[str] | None:
     return None
 
 
-def owning_parameters(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> frozenset[str]:
+def declared_owning(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> frozenset[str]:
     """The parameters that `@owns` declares on a function or method (see marks.owns).
 
     Read from the decorator list when the function was analysed in this run, else from

@@ -1,0 +1,2 @@
+"""Output: every error code and message, findings and how they are reported, the counts
+of `--stats`."""

@@ -1,0 +1,1 @@
+"""What is a resource: the type predicate and the built-in catalogue."""

@@ -290,7 +290,7 @@ class Catalogue:
         """The modules of the build (mypy's own dictionary)."""
         return self._modules()
 
-    def owning_parameters(self, fullname: str) -> frozenset[str]:
+    def owning(self, fullname: str) -> frozenset[str]:
         """The parameters of a callable or class (its constructor) that take ownership."""
         self._settle(fullname)
         return self._owning.get(fullname, frozenset())

@@ -1,0 +1,1 @@
+"""The rules: given a call that produced a resource and where it sits, the findings."""

@@ -8,9 +8,6 @@ from the call's syntax or, for a method called on an instance, from the receiver
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from mypy.checker import TypeChecker
 from mypy.nodes import (
     ARG_STAR,
@@ -43,13 +40,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.cache.daemon import record_owner_dependencies, records_dependencies
-from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
-from mypy_asyncres.facts.marked import owning_parameters
-from mypy_asyncres.facts.owner_classes import (
-    inferred_owning,
-    method_enters,
-    method_forwards,
-)
+from mypy_asyncres.facts.owning_parameters import entered_by_callee, forwarded_parameters, owning_parameters
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site
 
@@ -180,20 +171,18 @@ def _owns_argument(
         names = _arg_names(node, drop_self=is_method)
         position = int(argument[1:])
         parameter = (names[position] or "") if position < len(names) else ""
-    owning = _catalogued_owning(fullname, node, owner, types) | owning_parameters(node, owner)
-    if isinstance(owner, TypeInfo):
-        owning |= inferred_owning(owner, node.name)  # a class's constructor: its `__init__`
-        if records_dependencies(checker.options):
-            record_owner_dependencies(checker, owner)
+    owning = owning_parameters(fullname, node, owner, types)
+    if isinstance(owner, TypeInfo) and records_dependencies(checker.options):
+        record_owner_dependencies(checker, owner)
     if argument in owning or parameter in owning:
         return True
     if not parameter:
         return False
-    if parameter in _entered(node, owner, checker):
+    if parameter in entered_by_callee(node, owner, checker):
         return True  # `await run_in(transaction())`: the callee enters it on every path
     if depth >= _MAX_FORWARDING:
         return False
-    for forwarded, target_text, target_argument, target_kept in _forwards(node, owner, checker):
+    for forwarded, target_text, target_argument, target_kept in forwarded_parameters(node, owner, checker):
         if forwarded != parameter:
             continue
         target = _resolve(target_text, owner, checker)
@@ -202,58 +191,6 @@ def _owns_argument(
         ):
             return True
     return False
-
-
-def _catalogued_owning(
-    fullname: str, node: SymbolNode, owner: TypeInfo | MypyFile | None, types: ResourceTypes
-) -> frozenset[str]:
-    """The catalogue's owning parameters of the callee, or of what it overrides: a
-    subclass's constructor (`class Session(ClientSession)`), an event loop's
-    `create_server` (uvloop's `Loop` overrides `AbstractEventLoop`'s)."""
-    found = types.catalogue.owning_parameters(fullname)
-    if found or not isinstance(owner, TypeInfo):
-        return found
-    # A class stands for its `__init__`, which `owner` (or a base) defines.
-    member = "" if node.name == "__init__" else fullname.rpartition(".")[2]
-    for base in owner.mro:
-        found = types.catalogue.owning_parameters(f"{base.fullname}.{member}" if member else base.fullname)
-        if found:
-            return found
-    return frozenset()
-
-
-_T = TypeVar("_T")
-
-
-def _body_fact(
-    node: SymbolNode,
-    owner: TypeInfo | MypyFile | None,
-    checker: TypeChecker,
-    kept: Callable[[TypeInfo, str], list[_T]],
-    read: Callable[[FuncDef], list[_T]],
-) -> list[_T]:
-    """A fact of the callee's body (forwarding.py): a method's as its class keeps it, a
-    module-level function's read from its body when it is in the module being checked."""
-    if isinstance(node, OverloadedFuncDef):
-        return []
-    func = node.func if isinstance(node, Decorator) else node
-    if not isinstance(func, FuncDef):
-        return []
-    if isinstance(owner, TypeInfo):
-        return kept(owner, func.name)
-    if owner is checker.tree and func.body.body:
-        return read(func)
-    return []
-
-
-def _forwards(node: SymbolNode, owner: TypeInfo | MypyFile | None, checker: TypeChecker) -> list[Forward]:
-    """What a factory forwards of its parameters to the calls it returns."""
-    return _body_fact(node, owner, checker, method_forwards, forwards_of)
-
-
-def _entered(node: SymbolNode, owner: TypeInfo | MypyFile | None, checker: TypeChecker) -> list[str]:
-    """The parameters the callee enters on every path."""
-    return _body_fact(node, owner, checker, method_enters, entered_parameters)
 
 
 def _resolve(
