@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -34,3 +35,17 @@ def test_readme_links_every_page() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for page in sorted((REPO / "docs").glob("*.md")):
         assert f"docs/{page.name}" in readme, page.name
+
+
+def test_module_map_lists_every_module() -> None:
+    text = (REPO / "docs" / "contributing.md").read_text(encoding="utf-8")
+    section = text[text.index("## The module map") : text.index("### The path of one call")]
+    listed = set(re.findall(r"^\| `(mypy_asyncres/[^`]+)`", section, re.MULTILINE))
+    package = REPO / "mypy_asyncres"
+    present = {
+        str(path.relative_to(REPO))
+        for path in [*package.rglob("*.py"), *package.rglob("*.ini")]
+        if path.name != "__init__.py" or path.parent == package
+    }
+    present.add("mypy_asyncres/resources/catalogue_data/*.json")
+    assert listed == present

@@ -1,5 +1,5 @@
 """What mypy's cache follows: the release and the catalogue's contents in `__version__`,
-the configuration in `report_config_data` (see fingerprint.py)."""
+the configuration in `report_config_data` (see cache/fingerprint.py)."""
 
 from __future__ import annotations
 
