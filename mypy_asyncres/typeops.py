@@ -1,5 +1,6 @@
-"""Type helpers used everywhere: whether a type really supports entering, what awaiting a
-value gives (a coroutine's result, an awaitable's), and whether a type is a coroutine."""
+"""Type helpers used everywhere: what awaiting a value gives (a coroutine's result, an
+awaitable's), whether a type is a coroutine, and whether it is a context manager, in
+the four senses the rules need (each says how it treats `Any`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from mypy.types import (
     ProperType,
     Type,
     UninhabitedType,
+    UnionType,
     get_proper_type,
 )
 
-from mypy_asyncres.names import AWAITABLE, COROUTINE, GENERATOR
+from mypy_asyncres.names import AWAITABLE, CONTEXT_MANAGER_PROTOCOLS, COROUTINE, GENERATOR
 
 
 def supports_enter(instance: Instance, method: str) -> bool:
@@ -34,6 +36,7 @@ def supports_enter(instance: Instance, method: str) -> bool:
 
 
 def enterable_or_unknown(typ: Type) -> bool:
+    """An instance that really supports entering (supports_enter), or `Any`, which may."""
     proper = get_proper_type(typ)
     if isinstance(proper, AnyType):
         return True  # not known: the usual advice
@@ -103,3 +106,27 @@ def unwrap_coroutine(ret: ProperType) -> ProperType:
     """`async def f() -> R` is declared as `Coroutine[Any, Any, R]`: R."""
     result = coroutine_result(ret)
     return get_proper_type(result) if result is not None else ret
+
+
+def has_enter_and_exit(info: TypeInfo) -> bool:
+    """The class (or a base) defines `__enter__` and `__exit__`, or `__aenter__` and
+    `__aexit__`: a context manager by its methods, whatever they return."""
+    return (info.get("__enter__") is not None and info.get("__exit__") is not None) or (
+        info.get("__aenter__") is not None and info.get("__aexit__") is not None
+    )
+
+
+
+def every_member_has_enter_and_exit(typ: Type) -> bool:
+    """A class instance (every member of a union) that has_enter_and_exit; `Any` is not."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, UnionType):
+        return all(every_member_has_enter_and_exit(item) for item in proper.items)
+    return isinstance(proper, Instance) and has_enter_and_exit(proper.type)
+
+
+def declares_context_manager(info: TypeInfo, *, structural: bool) -> bool:
+    """A declared type that tells its receiver "enter me": the context-manager protocols,
+    and if structural, any class with `__enter__`/`__exit__` or `__aenter__`/`__aexit__`
+    (`IO[str]`, `BinaryIO`, `io.BytesIO`)."""
+    return info.fullname in CONTEXT_MANAGER_PROTOCOLS or (structural and has_enter_and_exit(info))

@@ -44,7 +44,7 @@ def test_exception_in_call_check(tmp_path: Path, cache_root: Path, monkeypatch: 
 
 
 def test_exception_in_class_mark(tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(marked, "is_context_manager", _boom)
+    monkeypatch.setattr(marked, "has_enter_and_exit", _boom)
     (tmp_path / "main.py").write_text(
         "from mypy_asyncres import must_enter\n\n@must_enter\nclass C:\n    pass\n"
     )

@@ -34,7 +34,6 @@ from mypy.types import (
     Instance,
     Overloaded,
     Type,
-    UnionType,
     get_proper_type,
 )
 
@@ -49,6 +48,7 @@ from mypy_asyncres.names import (
     OWNS,
 )
 from mypy_asyncres.output import errors
+from mypy_asyncres.typeops import every_member_has_enter_and_exit, has_enter_and_exit
 
 
 def refers_to(expr: Expression, fullnames: frozenset[str]) -> bool:
@@ -61,19 +61,13 @@ def is_marked_class(info: TypeInfo) -> bool:
     return metadata.is_marked(info)
 
 
-def is_context_manager(info: TypeInfo) -> bool:
-    return (info.get("__enter__") is not None and info.get("__exit__") is not None) or (
-        info.get("__aenter__") is not None and info.get("__aexit__") is not None
-    )
-
-
 def mark_class(ctx: ClassDefContext) -> bool:
     """The class-decorator hook for `@must_enter`.
 
     mypy runs it after the semantic analysis of the whole SCC, so base classes are complete.
     """
     info = ctx.cls.info
-    if is_context_manager(info):
+    if has_enter_and_exit(info):
         metadata.mark(info)
         spell_mark(ctx)
     else:
@@ -140,7 +134,7 @@ def is_marked_callable(node: SymbolNode, owner: TypeInfo | MypyFile | None) -> b
             if not any(refers_to(d, MUST_ENTER) for d in decorators):
                 return False
             produced = _produced_type(node.var.type) if node.var.type is not None else None
-            return produced is None or _is_context_manager_type(produced)
+            return produced is None or every_member_has_enter_and_exit(produced)
     holder = _marks_holder(owner)
     return holder is not None and metadata.is_marked_function(holder, node.name)
 
@@ -172,19 +166,12 @@ def _produced_type(signature: Type) -> Type | None:
     return ret
 
 
-def _is_context_manager_type(typ: Type) -> bool:
-    proper = get_proper_type(typ)
-    if isinstance(proper, UnionType):
-        return all(_is_context_manager_type(item) for item in proper.items)
-    return isinstance(proper, Instance) and is_context_manager(proper.type)
-
-
 def check_decorator_application(ctx: FunctionContext) -> Type:
     """The function hook for `must_enter(...)`: mypy applies decorators as calls."""
     context = ctx.context
     if isinstance(context, Decorator):
         produced = _produced_type(ctx.arg_types[0][0]) if ctx.arg_types[0] else None
-        if produced is not None and not _is_context_manager_type(produced):
+        if produced is not None and not every_member_has_enter_and_exit(produced):
             from mypy.messages import format_type
 
             # At the `@must_enter` line, which need not be the decorator list's first.

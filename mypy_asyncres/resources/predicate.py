@@ -28,19 +28,17 @@ from mypy.types import (
 from mypy.typevars import fill_typevars
 
 from mypy_asyncres.facts.marked import (
-    is_context_manager,
     is_marked_callable,
     is_marked_class,
 )
 from mypy_asyncres.facts.owner_classes import borrows, is_owner
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.names import (
-    CONTEXT_MANAGER_PROTOCOLS,
     COROUTINE,
     OWNER_RELEASE_METHODS,
 )
 from mypy_asyncres.resources.catalogue import Catalogue
-from mypy_asyncres.typeops import await_result, unwrap_coroutine
+from mypy_asyncres.typeops import await_result, declares_context_manager, unwrap_coroutine
 
 
 class ResourceTypes:
@@ -123,7 +121,7 @@ class ResourceTypes:
         if not isinstance(proper, Instance):
             return False
         if self.is_resource_class(proper.type) or (
-            enter_protocols and _can_be_entered(proper.type, structural)
+            enter_protocols and declares_context_manager(proper.type, structural=structural)
         ):
             return True
         # One level of awaiting only: `__await__` may well return the object itself.
@@ -133,17 +131,10 @@ class ResourceTypes:
             isinstance(item, Instance)
             and (
                 self.is_resource_class(item.type)
-                or (enter_protocols and _can_be_entered(item.type, structural))
+                or (enter_protocols and declares_context_manager(item.type, structural=structural))
             )
             for item in items
         )
-
-
-def _can_be_entered(info: TypeInfo, structural: bool) -> bool:
-    """A declared type that tells its receiver "enter me": the context-manager protocols,
-    and if structural, any class with `__enter__`/`__exit__` or `__aenter__`/`__aexit__`
-    (`IO[str]`, `BinaryIO`, `io.BytesIO`)."""
-    return info.fullname in CONTEXT_MANAGER_PROTOCOLS or (structural and is_context_manager(info))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from mypy.nodes import (
 )
 from mypy.types import AnyType, Instance, Type, get_proper_type
 
-from mypy_asyncres.facts.marked import is_context_manager
 from mypy_asyncres.facts.owner_classes import (
     release_methods_of,
     releases,
@@ -27,6 +26,7 @@ from mypy_asyncres.output.report import Finding
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site
 from mypy_asyncres.sites.releases import guards_field
+from mypy_asyncres.typeops import has_enter_and_exit
 
 
 def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str] | None:
@@ -77,7 +77,7 @@ def judge_field(
                 errors.release_old_value_note(_release_call(resource, site.detail)),
             )
         in_enter = site.function is not None and site.function.is_enter_method
-        if is_context_manager(owner) and not types.is_resource_class(owner) and not in_enter:
+        if has_enter_and_exit(owner) and not types.is_resource_class(owner) and not in_enter:
             # An owner that can be entered: its own creations could be checked.
             statement = "async with" if owner.get("__aenter__") is not None else "with"
             note = errors.mark_owner_note(owner.name, statement)
