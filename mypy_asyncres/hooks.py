@@ -31,6 +31,7 @@ from mypy_asyncres.resources.catalogue import (
 )
 from mypy_asyncres.resources.predicate import Producer, ResourceTypes, classify_callee
 from mypy_asyncres.rules.checker import CallChecker
+from mypy_asyncres.typeops import method_through_mro
 
 Lookup = Callable[[str], Any]
 
@@ -133,11 +134,11 @@ class Engine:
             info = sym.node if sym is not None else None
             if not isinstance(info, TypeInfo):
                 return None
-            defining = info.get_containing_type_info(member)
-            method = defining.names.get(member) if defining is not None else None
-            if defining is None or method is None or method.node is None:
+            found = method_through_mro(info, member)
+            if found is None:
                 return None
-            return method.node, defining, f"{defining.fullname}.{member}"
+            defining, method = found
+            return method, defining, f"{defining.fullname}.{member}"
         sym = self._lookup(fullname)
         if sym is None or sym.node is None:
             return None

@@ -5,7 +5,7 @@ the four senses the rules need (each says how it treats `Any`)."""
 from __future__ import annotations
 
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import Decorator, TypeInfo
+from mypy.nodes import Decorator, SymbolNode, TypeInfo
 from mypy.subtypes import find_member
 from mypy.types import (
     AnyType,
@@ -130,3 +130,13 @@ def declares_context_manager(info: TypeInfo, *, structural: bool) -> bool:
     and if structural, any class with `__enter__`/`__exit__` or `__aenter__`/`__aexit__`
     (`IO[str]`, `BinaryIO`, `io.BytesIO`)."""
     return info.fullname in CONTEXT_MANAGER_PROTOCOLS or (structural and has_enter_and_exit(info))
+
+
+def method_through_mro(info: TypeInfo, name: str) -> tuple[TypeInfo, SymbolNode] | None:
+    """The class of the MRO that defines `name`, and its node (mypy names a method by the
+    receiver's class, which may inherit it)."""
+    defining = info.get_containing_type_info(name)
+    sym = defining.names.get(name) if defining is not None else None
+    if defining is None or sym is None or sym.node is None:
+        return None
+    return defining, sym.node

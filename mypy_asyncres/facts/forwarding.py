@@ -34,7 +34,7 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_asyncres.sites.model import describe
+from mypy_asyncres.sites.model import argument_key, describe
 from mypy_asyncres.sites.statements import stack_call, statements_in
 
 # (parameter, callee as written, "keyword" or "#position", keywords passed as False)
@@ -68,7 +68,7 @@ def _scan(expr: Expression, parameters: set[str], found: list[Forward]) -> None:
     for i, (arg, name) in enumerate(zip(expr.args, expr.arg_names)):
         if isinstance(arg, NameExpr) and arg.name in parameters:
             if callee:
-                found.append((arg.name, callee, name if name is not None else f"#{i}", kept))
+                found.append((arg.name, callee, argument_key(i, name), kept))
         else:
             _scan(arg, parameters, found)
 

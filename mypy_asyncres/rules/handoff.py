@@ -42,7 +42,8 @@ from mypy.types import (
 from mypy_asyncres.cache.daemon import record_owner_dependencies, records_dependencies
 from mypy_asyncres.facts.owning_parameters import entered_by_callee, forwarded_parameters, owning_parameters
 from mypy_asyncres.resources.predicate import ResourceTypes
-from mypy_asyncres.sites.model import Site
+from mypy_asyncres.sites.model import Site, argument_position
+from mypy_asyncres.typeops import method_through_mro
 
 
 def _arg_names(node: SymbolNode, drop_self: bool) -> list[str | None]:
@@ -86,9 +87,9 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
         elif isinstance(receiver, TypeType) and isinstance(receiver.item, Instance):
             info = receiver.item.type
         if info is not None:
-            defining = info.get_containing_type_info(callee.name)
-            method = defining.names[callee.name].node if defining is not None else None
-            if defining is not None and method is not None:
+            found = method_through_mro(info, callee.name)
+            if found is not None:
+                defining, method = found
                 return f"{defining.fullname}.{callee.name}", method, defining, True
     return None
 
@@ -167,9 +168,9 @@ def _owns_argument(
     if kept & set(types.catalogue.ownership_kept_by(fullname)):
         return False  # `connector_owner=False`: the caller keeps it
     parameter = argument
-    if argument.startswith("#"):
+    position = argument_position(argument)
+    if position is not None:
         names = _arg_names(node, drop_self=is_method)
-        position = int(argument[1:])
         parameter = (names[position] or "") if position < len(names) else ""
     owning = owning_parameters(fullname, node, owner, types)
     if isinstance(owner, TypeInfo) and records_dependencies(checker.options):
@@ -203,10 +204,10 @@ def _resolve(
     head, _, member = text.partition(".")
     if isinstance(owner, TypeInfo) and head in ("cls", "self") and member and "." not in member:
         # `cls.make(connector)`, `self._open(connector)`: another method of the class.
-        defining = owner.get_containing_type_info(member)
-        method = defining.names[member].node if defining is not None else None
-        if defining is None or method is None:
+        found = method_through_mro(owner, member)
+        if found is None:
             return None
+        defining, method = found
         return f"{defining.fullname}.{member}", method, defining, True
     module_name = owner.module_name if isinstance(owner, TypeInfo) else owner.fullname if owner else ""
     module = checker.modules.get(module_name)
@@ -257,8 +258,8 @@ def _parameter_type(callee: Type, argument: str) -> Type | None:
     if not isinstance(proper, CallableType):
         return None
     kinds, names = proper.arg_kinds, proper.arg_names
-    if argument.startswith("#"):
-        position = int(argument[1:])
+    position = argument_position(argument)
+    if position is not None:
         for i, kind in enumerate(kinds):
             if kind == ARG_STAR or (kind.is_positional() and i == position):
                 return proper.arg_types[i]

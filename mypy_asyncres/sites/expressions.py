@@ -58,6 +58,7 @@ from mypy_asyncres.sites.model import (
     Function,
     Kind,
     Site,
+    argument_key,
     describe,
 )
 from mypy_asyncres.sites.releases import (
@@ -236,7 +237,7 @@ class ExpressionWalker:
                 self.expr(arg, self.site(Kind.STACK))
                 continue
             if isinstance(arg, _MAY_PASS_A_CALL):
-                argument = arg_name if arg_name is not None else f"#{i}"
+                argument = argument_key(i, arg_name)
                 self.expr(arg, Site(Kind.PASSED, callee_text, self.function, callee_name, e, argument))
             else:
                 self.expr(arg, self.site(Kind.PASSED))  # its calls get sites of their own

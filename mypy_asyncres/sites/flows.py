@@ -31,7 +31,7 @@ from mypy.nodes import (
 from mypy_asyncres.names import (
     RELEASE_CALLS,
 )
-from mypy_asyncres.sites.model import Kind, is_name
+from mypy_asyncres.sites.model import Kind, argument_key, is_name
 from mypy_asyncres.sites.releases import is_flag, releases
 from mypy_asyncres.sites.statements import nested_statements, stack_call
 
@@ -143,7 +143,7 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
         if isinstance(value, CallExpr) and value.analyzed is None:
             for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
                 if is_name(arg, name):
-                    return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
+                    return Kind.BOUND_THEN_PASSED, None, value, argument_key(i, arg_name)
         return Kind.BOUND, None, None, ""
     if isinstance(stmt, TryStmt):
         if stmt.finally_body is not None and releases(stmt.finally_body.body, name):
@@ -175,7 +175,7 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
                 return Kind.BOUND_THEN_CALLBACK, None, None, ""
         for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
             if is_name(arg, name):
-                return Kind.BOUND_THEN_PASSED, None, value, arg_name if arg_name is not None else f"#{i}"
+                return Kind.BOUND_THEN_PASSED, None, value, argument_key(i, arg_name)
     return Kind.BOUND, None, None, ""
 
 

@@ -129,3 +129,13 @@ def function_facts(func: FuncItem, decorators: list[Expression]) -> Function:
         ),
         is_marked=any(isinstance(d, RefExpr) and d.fullname in MUST_ENTER for d in decorators),
     )
+
+
+def argument_key(index: int, keyword: str | None) -> str:
+    """How a site names the argument it is: its keyword, or "#<position>"."""
+    return keyword if keyword is not None else f"#{index}"
+
+
+def argument_position(key: str) -> int | None:
+    """The position an argument key names, None for a keyword."""
+    return int(key[1:]) if key.startswith("#") else None
