@@ -3,28 +3,8 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Send the cases of one `.test` file to one worker, as one unit: they run as one
-    batch (see test_data.py), and the libraries they import are analysed on one worker
-    only. Every other test is a unit of its own. (xdist's `--dist loadgroup` does not
-    group under pytest 9.2: xdist 3.8 tags the group onto `item._nodeid`, which pytest
-    9.2 no longer reads.)"""
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByTestFile(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            head, sep, param = nodeid.partition("::test_case[")
-            if sep and head.endswith("test_data.py"):
-                return head + sep + param.partition("::")[0]
-            return nodeid
-
-    return ByTestFile(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Runs every case of test-data/*.test, cold then warm (see datadriven.py).
 
-The cases of one `.test` file run on one xdist worker (see conftest.py), so their batch
-runs once.
+The cases of one `.test` file run as one batch, once on each xdist worker that gets any
+of them (xdist hands the tests out in order, so mostly one).
 """
 
 from __future__ import annotations

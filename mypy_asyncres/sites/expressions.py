@@ -89,7 +89,6 @@ class ExpressionWalker:
     def __init__(self) -> None:
         self.calls: dict[int, CallSite] = {}
         self.function: Function | None = None
-        self._shared: dict[tuple[Kind, Function | None], Site] = {}
         # In the current function, the enclosing blocks, each with the index of the
         # statement after the one being walked in it (outermost first), and the `finally`
         # bodies of the `try` statements around the walk.
@@ -103,14 +102,7 @@ class ExpressionWalker:
         return released_in_finally(self.finallies, name)
 
     def site(self, kind: Kind, detail: str = "") -> Site:
-        if detail:
-            return Site(kind, detail, self.function)
-        # Detail-less sites are shared per function: the walker makes one per expression.
-        key = (kind, self.function)
-        found = self._shared.get(key)
-        if found is None:
-            found = self._shared[key] = Site(kind, "", self.function)
-        return found
+        return Site(kind, detail, self.function)
 
     # ---- expressions -------------------------------------------------------
 
