@@ -59,9 +59,12 @@ class AsyncResPlugin(Plugin):
         # mypy asks for a hook at every call it checks, most often by far. As
         # instance attributes (which shadow the methods below), the tables' own lookups
         # answer those requests in C: only a name seen for the first time runs Python.
+        # mypy asks for the class hook again for each class whose analysis it deferred.
+        self._class_hooks = HookTable(self._find_class_hook)
         vars(self).update(
             get_function_hook=self._function_hooks.__getitem__,
             get_method_hook=self._method_hooks.__getitem__,
+            get_customize_class_mro_hook=self._class_hooks.__getitem__,
         )
         self._class_hook: Callable[[ClassDefContext], None] | None = None
         if self._config.ignore_resources:
@@ -117,17 +120,23 @@ class AsyncResPlugin(Plugin):
         return partial(guarded, mark_class, True)  # (True: the decorator hook's own answer)
 
     def get_customize_class_mro_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        return self._class_hooks[fullname]  # type: ignore[no-any-return]
+
+    def _find_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         # Asked for every class mypy analyses: what it releases and lends (owner_classes.py).
         # The standard library's classes come from stubs, which have no bodies to read.
         if fullname.partition(".")[0] in _STDLIB:
-            return None
-        if self._class_hook is None:
-            from mypy_asyncres.facts.owner_classes import record_class
-            from mypy_asyncres.guard import guarded
+            hook = None
+        else:
+            if self._class_hook is None:
+                from mypy_asyncres.facts.owner_classes import record_class
+                from mypy_asyncres.guard import guarded
 
-            record = partial(record_class, release_methods=config.release_methods(self._config))
-            self._class_hook = partial(guarded, record, None)
-        return self._class_hook
+                record = partial(record_class, release_methods=config.release_methods(self._config))
+                self._class_hook = partial(guarded, record, None)
+            hook = self._class_hook
+        self._class_hooks[fullname] = hook
+        return hook
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         return self._function_hooks[fullname]  # type: ignore[no-any-return]
