@@ -11,40 +11,28 @@ from __future__ import annotations
 
 from mypy.nodes import (
     AssertStmt,
-    AssignmentExpr,
     AssignmentStmt,
-    AwaitExpr,
     Block,
-    BytesExpr,
-    CallExpr,
-    CastExpr,
     ClassDef,
-    ComplexExpr,
-    ConditionalExpr,
     Decorator,
     DelStmt,
-    EllipsisExpr,
     Expression,
     ExpressionStmt,
-    FloatExpr,
     ForStmt,
     FuncDef,
     FuncItem,
     IfStmt,
     IndexExpr,
-    IntExpr,
     ListExpr,
     MatchStmt,
     MemberExpr,
     NameExpr,
     OperatorAssignmentStmt,
-    OpExpr,
     OverloadedFuncDef,
     RaiseStmt,
     ReturnStmt,
     StarExpr,
     Statement,
-    StrExpr,
     TryStmt,
     TupleExpr,
     WhileStmt,
@@ -62,22 +50,6 @@ from mypy_asyncres.sites.releases import (
     releases,
 )
 from mypy_asyncres.sites.statements import statement_expressions
-
-# Sites that a container passes on to its items.
-_KEPT_BY_CONTAINER = frozenset({Kind.STORED, Kind.BOUND_THEN_FINALLY, Kind.RETURNED})
-
-
-# Kinds whose value is handed on unchanged by a transparent wrapper (`a or b`,
-# `x if c else y`, `cast(T, x)`, `(n := x)`).
-_HANDED_ON = frozenset({Kind.WITH, Kind.STACK, Kind.RETURNED})
-
-
-# Arguments whose value may be a call's own value (a PASSED site is made for them only).
-_MAY_PASS_A_CALL = (CallExpr, AwaitExpr, ConditionalExpr, OpExpr, CastExpr, AssignmentExpr)
-
-
-# Expressions that hold no other expression (the most common ones first).
-_LEAVES = (NameExpr, StrExpr, IntExpr, BytesExpr, FloatExpr, EllipsisExpr, ComplexExpr)
 
 
 class Collector(ExpressionWalker):
