@@ -51,10 +51,8 @@ from mypy.server.subexpr import get_subexpressions
 from mypy.types import CallableType, Instance, get_proper_type
 
 from mypy_asyncres.names import TASK_SPAWNERS, is_task_group_factory
-from mypy_asyncres.sites.model import describe, is_name
+from mypy_asyncres.sites.model import Levels, describe, is_name
 from mypy_asyncres.sites.statements import nested_statements
-
-Levels = list[tuple[list[Statement], int]]
 
 
 @dataclass(frozen=True)

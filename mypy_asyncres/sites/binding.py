@@ -23,7 +23,7 @@ from mypy_asyncres.sites.flows import (
     next_use,
     statements_after,
 )
-from mypy_asyncres.sites.model import Function, Kind, Site, describe
+from mypy_asyncres.sites.model import Function, Kind, Levels, Site, describe
 from mypy_asyncres.sites.releases import (
     awaits_in,
     guards,
@@ -36,8 +36,6 @@ from mypy_asyncres.sites.releases import (
     waits_without_pipes,
 )
 from mypy_asyncres.sites.statements import ends_flow
-
-Levels = list[tuple[list[Statement], int]]
 
 # What hands a bound value to other code for good, even after statements that use it.
 _HANDED_OUT = frozenset({Kind.BOUND_THEN_RETURNED, Kind.STORED})

@@ -21,6 +21,10 @@ from mypy.nodes import (
 
 from mypy_asyncres.names import CONTEXTMANAGER_DECORATORS, ENTER_METHODS, MUST_ENTER
 
+# The blocks enclosing a statement, outermost first, each with the index of the statement
+# after the one in it that encloses (or is) the statement.
+Levels = list[tuple[list[Statement], int]]
+
 
 class Kind(enum.Enum):
     WITH = "with item"
@@ -90,7 +94,7 @@ class Site:
     # WITH, for an item bound to a name (`with open(p) as f:`): the statement and the
     # enclosing blocks (see sites.Collector.levels), for what follows its exit.
     statement: WithStmt | None = None
-    levels: list[tuple[list[Statement], int]] | None = None
+    levels: Levels | None = None
 
 
 @dataclass(slots=True, eq=False)
