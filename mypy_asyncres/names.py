@@ -39,6 +39,11 @@ STACK_METHODS: Final = frozenset(
 RELEASE_CALLS: Final = frozenset(
     {"close", "aclose", "__exit__", "__aexit__", "shutdown", "cleanup", "terminate", "kill", "disconnect", "dispose"}
 )
+# The classes of `@contextmanager` / `@asynccontextmanager` calls: their generator starts
+# only when entered, so until then they hold nothing.
+LAZY_CONTEXT_MANAGERS: Final = frozenset(
+    {"contextlib._GeneratorContextManager", "contextlib._AsyncGeneratorContextManager"}
+)
 # Calls that use a resource up and release it: `proc.communicate()` (without a timeout)
 # reads the pipes to their end, closes them and waits.
 CONSUMING_METHODS: Final = frozenset({"communicate"})

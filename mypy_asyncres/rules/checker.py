@@ -28,6 +28,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.cache.daemon import record_owner_dependencies, records_dependencies
+from mypy_asyncres.facts.shared_getters import lends_shared
 from mypy_asyncres.mypy_internals import checking_pass
 from mypy_asyncres.output import errors, stats
 from mypy_asyncres.output.report import Finding, report
@@ -213,6 +214,8 @@ class CallChecker:
                 outcome = stats.ENTERED if site.kind in ENTERED else stats.HANDED_OFF
                 stats.record(checker.path, call.line, call.column, outcome)
             return
+        if lends_shared(call, checker):
+            return  # `get_executor()` hands out what a global keeps: judged where it is made
         name = _resource_name(resource, call, producer, checker)
         finding = judge(site, resource, self.types, name, exit_releases=exit_releases, enterable=enterable, field=field)
         if finding is None:

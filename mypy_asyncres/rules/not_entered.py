@@ -18,6 +18,7 @@ from mypy_asyncres.names import (
     CONSUMING_METHODS,
     CONTEXT_DECORATORS,
     ENTER_METHODS,
+    LAZY_CONTEXT_MANAGERS,
     OWNING_CALLEES,
     RELEASE_CALLS,
     WAITED_WITHOUT_PIPES,
@@ -118,6 +119,12 @@ def _is_context_decorator(resource: Type) -> bool:
     return isinstance(proper, Instance) and any(
         base.fullname in CONTEXT_DECORATORS for base in proper.type.mro
     )
+
+
+def _holds_nothing_until_entered(resource: Type) -> bool:
+    """A `@contextmanager` / `@asynccontextmanager` call: its generator starts on entry."""
+    proper = get_proper_type(resource)
+    return isinstance(proper, Instance) and any(base.fullname in LAZY_CONTEXT_MANAGERS for base in proper.type.mro)
 
 
 def _how(site: Site) -> str:
@@ -223,6 +230,10 @@ def judge(
             errors.used_before_handoff(name, site.detail, site.handed_on),
             errors.guard_uses_note(site.detail),
         )
+    if kind is Kind.BOUND and site.entered_later and _holds_nothing_until_entered(resource):
+        # `ctx = capture()`, a few statements, then `with ctx:`: a generator runs
+        # nothing before it is entered, so nothing is lost in between.
+        return None
     if kind is Kind.BOUND and function is None:
         # A module global or a class attribute: it lives as long as the process.
         return Finding(

@@ -35,10 +35,11 @@ from mypy_asyncres.sites.releases import (
     releases_now,
     waits_without_pipes,
 )
-from mypy_asyncres.sites.statements import ends_flow
+from mypy_asyncres.sites.statements import ends_flow, uses
 
 # What hands a bound value to other code for good, even after statements that use it.
 _HANDED_OUT = frozenset({Kind.BOUND_THEN_RETURNED, Kind.STORED})
+_ENTERED_LATER = frozenset({Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
 
 
 def after_binding(
@@ -107,7 +108,10 @@ def after_binding(
             return Site(kind, detail, function, target=target)
         elif kind is not Kind.BOUND or ends_flow(stmt, name):
             # Entered or released only after other code ran, or the flow ends.
-            return passed or Site(Kind.BOUND, name, function)
+            if passed is not None:
+                return passed
+            later = kind in _ENTERED_LATER and not any(uses(past, name) for past in read_past)
+            return Site(Kind.BOUND, name, function, entered_later=later)
         read_past.append(stmt)
         first = False
     return passed or Site(Kind.BOUND, name, function)

@@ -95,6 +95,9 @@ class Site:
     # enclosing blocks (see sites.Collector.levels), for what follows its exit.
     statement: WithStmt | None = None
     levels: Levels | None = None
+    # BOUND: entered later, after statements that do not touch it (what decides for a
+    # value that holds nothing until it is entered, see rules/not_entered.py).
+    entered_later: bool = False
 
 
 @dataclass(slots=True, eq=False)

@@ -159,6 +159,13 @@ def expressions_of(stmt: Statement) -> list[Expression]:
 
 
 
+def uses(stmt: Statement, name: str) -> bool:
+    """Whether a statement (or one in its blocks) reads `name` anywhere."""
+    from mypy.server.subexpr import get_subexpressions
+
+    return any(is_name(sub, name) for sub in get_subexpressions(stmt))
+
+
 def ends_flow(stmt: Statement, name: str) -> bool:
     """Whether a statement may leave the function (or the loop) or rebind `name`, so that
     what comes after it no longer decides the value's fate. (Read for every statement
