@@ -30,10 +30,14 @@ GENERATOR: Final = "typing.Generator"
 
 # Methods in which creating a resource is the owner's business (it releases it on exit).
 ENTER_METHODS: Final = frozenset({"__enter__", "__aenter__"})
+# Exit stacks: made empty, they hold nothing until something is entered into them.
+EXIT_STACKS: Final = frozenset({"contextlib.ExitStack", "contextlib.AsyncExitStack"})
 # `stack.enter_context(res)`: the stack owns the resource (unittest spells it in camel case).
 STACK_METHODS: Final = frozenset(
     {"enter_context", "enter_async_context", "enterContext", "enterAsyncContext"}
 )
+# ... and every call that gives an exit stack something to release.
+STACK_FILLERS: Final = STACK_METHODS | {"push", "push_async_exit", "callback", "push_async_callback"}
 # Calls that release a resource: in the `finally` of the `try` after it is bound, or on
 # an attribute in its owner's release methods.
 RELEASE_CALLS: Final = frozenset(

@@ -8,12 +8,16 @@ from mypy.nodes import (
     AssignmentStmt,
     AwaitExpr,
     CallExpr,
+    Decorator,
+    Expression,
     FuncDef,
     IndexExpr,
     MemberExpr,
     NameExpr,
+    RefExpr,
     TypeInfo,
 )
+from mypy.server.subexpr import get_subexpressions
 from mypy.types import AnyType, Instance, Type, get_proper_type
 
 from mypy_asyncres.facts.owner_classes import (
@@ -21,11 +25,13 @@ from mypy_asyncres.facts.owner_classes import (
     releases,
     unseen_release,
 )
+from mypy_asyncres.names import EXIT_STACKS, STACK_FILLERS
 from mypy_asyncres.output import errors
 from mypy_asyncres.output.report import Finding
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site
 from mypy_asyncres.sites.releases import guards_field
+from mypy_asyncres.sites.statements import expressions_of, mentions_target
 from mypy_asyncres.typeops import has_enter_and_exit
 
 
@@ -130,7 +136,8 @@ def _replaces_held_value(site: Site, owner: TypeInfo, attribute: str) -> bool:
     if not isinstance(node, FuncDef) or not node.arguments or not node.body.body:
         return False
     self_name = node.arguments[0].variable.name
-    for stmt in node.body.body:
+    body = node.body.body
+    for i, stmt in enumerate(body):
         if (
             isinstance(stmt, AssignmentStmt)
             and isinstance(stmt.rvalue, (CallExpr, AwaitExpr))
@@ -142,5 +149,41 @@ def _replaces_held_value(site: Site, owner: TypeInfo, attribute: str) -> bool:
                 for lvalue in stmt.lvalues
             )
         ):
-            return True
+            # An exit stack made empty holds nothing until something is entered into it
+            # (here, by the method that replaces it, which is the one that fills it).
+            if not _is_empty_exit_stack(stmt.rvalue):
+                return True
+            text = f"{self_name}.{attribute}"
+            later = [e for rest in body[i + 1 :] for e in expressions_of(rest)]
+            return any(mentions_target(e, text) for e in later) or _filled_elsewhere(owner, attribute, function.name)
     return False
+
+
+def _filled_elsewhere(owner: TypeInfo, attribute: str, replacing: str) -> bool:
+    """Whether a method other than `replacing` enters something into `self.<attribute>`."""
+    for stmt in owner.defn.defs.body:
+        func = stmt.func if isinstance(stmt, Decorator) else stmt
+        if not isinstance(func, FuncDef) or func.name == replacing or not func.arguments:
+            continue
+        self_name = func.arguments[0].variable.name
+        for expr in get_subexpressions(func.body):
+            if (
+                isinstance(expr, CallExpr)
+                and isinstance(expr.callee, MemberExpr)
+                and expr.callee.name in STACK_FILLERS
+                and isinstance(expr.callee.expr, MemberExpr)
+                and expr.callee.expr.name == attribute
+                and isinstance(expr.callee.expr.expr, NameExpr)
+                and expr.callee.expr.expr.name == self_name
+            ):
+                return True
+    return False
+
+
+def _is_empty_exit_stack(value: Expression) -> bool:
+    return (
+        isinstance(value, CallExpr)
+        and not value.args
+        and isinstance(value.callee, RefExpr)
+        and value.callee.fullname in EXIT_STACKS
+    )
