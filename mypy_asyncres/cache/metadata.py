@@ -12,6 +12,8 @@ cache): the schema, and the only code that reads or writes it.
         "releases": ["_session", ...],            # fields its release methods release
         "borrows": ["session", ...],              # methods that lend a field
         "owns_inferred": {"method": ["param"]},   # parameters stored in released fields
+        "owns_if": {"method": {"param": ["flag", default]}},  # ... released under a flag
+                                                  # that the parameter `flag` sets
         "forwards": {"method": [Forward, ...]},   # parameters forwarded to owning ones
         "enters": {"method": ["param"]},          # context-manager parameters entered
         "opaque_release": True,                   # a release method whose body mypy dropped
@@ -37,10 +39,11 @@ DECLARED_OWNING: Final = "owns"
 RELEASES: Final = "releases"
 BORROWS: Final = "borrows"
 OWNS_INFERRED: Final = "owns_inferred"
+OWNS_IF: Final = "owns_if"
 FORWARDS: Final = "forwards"
 ENTERS: Final = "enters"
 OPAQUE_RELEASE: Final = "opaque_release"
-CLASS_FACT_KEYS: Final = (RELEASES, BORROWS, OWNS_INFERRED, FORWARDS, ENTERS, OPAQUE_RELEASE)
+CLASS_FACT_KEYS: Final = (RELEASES, BORROWS, OWNS_INFERRED, OWNS_IF, FORWARDS, ENTERS, OPAQUE_RELEASE)
 
 _NOTHING: Mapping[str, Any] = {}
 
@@ -105,6 +108,12 @@ def borrows(info: TypeInfo, method: str) -> bool:
 
 def inferred_owning(info: TypeInfo, method: str) -> frozenset[str]:
     return frozenset(read(info).get(OWNS_INFERRED, {}).get(method, ()))
+
+
+def owned_if(info: TypeInfo, method: str) -> Mapping[str, tuple[str, bool]]:
+    """param -> (the flag parameter, whether the flag is on by default)."""
+    found = read(info).get(OWNS_IF, {}).get(method, _NOTHING)
+    return {param: (flag, bool(default)) for param, (flag, default) in found.items()}
 
 
 def forwards(info: TypeInfo, method: str) -> list[Forward]:

@@ -125,6 +125,36 @@ def _stored_parameters(
     return owns
 
 
+def _owned_under_flag(
+    methods: dict[str, tuple[FuncDef, str | None, bool]], flagged: dict[str, set[str]]
+) -> dict[str, dict[str, list[Any]]]:
+    """Parameters a method stores in a field that is released only under a flag which
+    another of its parameters sets (`self.handle = handle; self.close_handle =
+    close_handle`): param -> [that flag parameter, whether it is on by default]."""
+    found: dict[str, dict[str, list[Any]]] = {}
+    for name, (method, self_name, _) in methods.items():
+        if self_name is None or len(method.arguments) < 3:
+            continue
+        arguments = {arg.variable.name: arg for arg in method.arguments[1:]}
+        stored: dict[str, str] = {}  # attribute -> the parameter stored in it
+        for stmt in method.body.body:
+            if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, NameExpr) and stmt.rvalue.name in arguments:
+                for lvalue in stmt.lvalues:
+                    attr = self_attribute(lvalue, self_name)
+                    if attr is not None:
+                        stored[attr] = stmt.rvalue.name
+        for attr, param in stored.items():
+            flag_params = {stored.get(flag) for flag in flagged.get(attr, ())}
+            if len(flag_params) != 1 or None in flag_params:
+                continue
+            (flag,) = flag_params
+            assert flag is not None
+            initializer = arguments[flag].initializer
+            off = isinstance(initializer, NameExpr) and initializer.name in ("False", "None")
+            found.setdefault(name, {})[param] = [flag, not off]
+    return found
+
+
 # Declared results that are no resource: a method declared so forwards nothing to one.
 _PLAIN_RETURNS = frozenset({"None", "bool", "int", "str", "float", "bytes", "list", "dict", "set", "tuple", "Any"})
 
@@ -246,6 +276,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                 borrows.append(func.name)
     released: set[str] = set()
     owns: dict[str, list[str]] = {}
+    owns_if: dict[str, dict[str, list[Any]]] = {}
     opaque = False
     if has_release:
         methods = _methods(defn)
@@ -283,6 +314,9 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             owns = _stored_parameters(methods, None)
         elif always:
             owns = _stored_parameters(methods, always)
+        flagged = {a: f for m in facts.values() for a, f in m.flags.items() if a not in always}
+        if flagged and not opaque:
+            owns_if = _owned_under_flag(methods, flagged)
     result: dict[str, Any] = {}
     released |= entered_fields
     if opaque:
@@ -293,6 +327,8 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
         result[metadata.ENTERS] = enters
     if owns:
         result[metadata.OWNS_INFERRED] = owns
+    if owns_if:
+        result[metadata.OWNS_IF] = owns_if
     if released:
         result[metadata.RELEASES] = sorted(released)
     if borrows:

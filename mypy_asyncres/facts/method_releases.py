@@ -90,6 +90,8 @@ class MethodReleases:
         self.released: set[str] = set()
         # Released whatever the object's flags say: not only under `if self._owns:`.
         self.always_released: set[str] = set()
+        # Released only under ownership flags (`if self._close_handle:`): which ones.
+        self.flags: dict[str, set[str]] = {}
         self.calls: set[str] = set()
         conditions: dict[int, set[str]] = {}  # see _note_condition
         aliases: dict[str, set[str]] = {}  # local name -> the attributes it may hold
@@ -146,3 +148,5 @@ class MethodReleases:
                 self.always_released |= attrs
             if all(_is_ownership_flag(condition) for condition in other_conditions):
                 self.released |= attrs
+                for attr in attrs if other_conditions else ():
+                    self.flags.setdefault(attr, set()).update(other_conditions)

@@ -7,6 +7,7 @@ facts apply.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from mypy.nodes import ClassDef, MypyFile, TypeInfo
@@ -73,6 +74,12 @@ def inferred_owning(info: TypeInfo, method: str) -> frozenset[str]:
     """The parameters of `method` (as this class defines it) that the object keeps and
     releases (see `_stored_parameters`)."""
     return metadata.inferred_owning(info, method)
+
+
+def owned_under_flag(info: TypeInfo, method: str) -> Mapping[str, tuple[str, bool]]:
+    """The parameters of `method` that the object keeps and releases only under a flag
+    another parameter sets: param -> (that parameter, whether it is on by default)."""
+    return metadata.owned_if(info, method)
 
 
 def method_forwards(info: TypeInfo, method: str) -> list[Forward]:

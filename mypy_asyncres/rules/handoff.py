@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
+    ARG_POS,
     ARG_STAR,
     ARG_STAR2,
     CallExpr,
@@ -40,6 +41,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.cache.daemon import record_owner_dependencies, records_dependencies
+from mypy_asyncres.facts.owner_classes import owned_under_flag
 from mypy_asyncres.facts.owning_parameters import entered_by_callee, forwarded_parameters, owning_parameters
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site, argument_position
@@ -147,7 +149,18 @@ def takes_ownership(site: Site, checker: TypeChecker, types: ResourceTypes) -> b
         name for name, value in zip(outer.arg_names, outer.args)
         if name is not None and isinstance(value, NameExpr) and value.fullname == "builtins.False"
     )
-    return _owns_argument(found, site.argument, kept, checker, types, depth=0)
+    return _owns_argument(found, site.argument, kept, checker, types, depth=0, call=outer)
+
+
+_OFF = frozenset({"builtins.False", "builtins.None"})
+
+
+def _value_given(call: CallExpr, names: list[str | None], parameter: str) -> Expression | None:
+    """What the call passes for `parameter`, by keyword or by position."""
+    for i, (value, kind, keyword) in enumerate(zip(call.args, call.arg_kinds, call.arg_names)):
+        if keyword == parameter or (kind == ARG_POS and i < len(names) and names[i] == parameter):
+            return value
+    return None
 
 
 # How many forwarding factories deep a hand-off is followed.
@@ -161,16 +174,18 @@ def _owns_argument(
     checker: TypeChecker,
     types: ResourceTypes,
     depth: int,
+    call: CallExpr | None = None,
 ) -> bool:
     """Whether the callee owns what it is given as `argument` ("name" or "#i"); kept:
-    the keywords the call passes as `False` (`connector_owner=False`)."""
+    the keywords the call passes as `False` (`connector_owner=False`); call: the call
+    itself, when it is the one in the source (not a factory's forwarded one)."""
     fullname, node, owner, is_method = callee
     if kept & set(types.catalogue.ownership_kept_by(fullname)):
         return False  # `connector_owner=False`: the caller keeps it
     parameter = argument
     position = argument_position(argument)
+    names = _arg_names(node, drop_self=is_method)
     if position is not None:
-        names = _arg_names(node, drop_self=is_method)
         parameter = (names[position] or "") if position < len(names) else ""
     owning = owning_parameters(fullname, node, owner, types)
     if isinstance(owner, TypeInfo) and records_dependencies(checker.options):
@@ -179,6 +194,15 @@ def _owns_argument(
         return True
     if not parameter:
         return False
+    if isinstance(owner, TypeInfo) and call is not None:
+        flagged = owned_under_flag(owner, node.name).get(parameter)
+        if flagged is not None:
+            # `_Reader(handle, close_handle=True)`: owned as the flag says.
+            flag, on_by_default = flagged
+            value = _value_given(call, names, flag)
+            if value is None:
+                return on_by_default
+            return not (isinstance(value, NameExpr) and value.fullname in _OFF)
     if parameter in entered_by_callee(node, owner, checker):
         return True  # `await run_in(transaction())`: the callee enters it on every path
     if depth >= _MAX_FORWARDING:
