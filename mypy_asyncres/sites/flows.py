@@ -49,11 +49,20 @@ def calls_with(stmt: Statement, name: str) -> bool:
         return False
     for sub in [value, *get_subexpressions(value)]:
         if isinstance(sub, CallExpr) and (
-            (isinstance(sub.callee, MemberExpr) and is_name(sub.callee.expr, name))
+            (
+                isinstance(sub.callee, MemberExpr)
+                and is_name(sub.callee.expr, name)
+                and sub.callee.name not in _SETTERS_THAT_CANNOT_FAIL
+            )
             or any(is_name(arg, name) for arg in sub.args)
         ):
             return True
     return False
+
+
+# Settings of a fresh socket or file that do not fail on a valid descriptor (`bind`,
+# `connect`, `setsockopt` with an option the system may lack, do).
+_SETTERS_THAT_CANNOT_FAIL = frozenset({"set_inheritable", "setblocking", "set_blocking", "fileno"})
 
 
 def statements_after(levels: list[tuple[list[Statement], int]]) -> Iterator[Statement]:
