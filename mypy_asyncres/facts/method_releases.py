@@ -48,8 +48,9 @@ def self_attribute(expr: Expression, self_name: str) -> str | None:
 
 
 # Attributes whose test decides whether the object owns what it holds (`if
-# self._owns_session:`, `if self._close_connector:`), not a setting of what it does.
-_OWNERSHIP_FLAG_WORDS = ("own", "close", "extern", "manage", "auto", "creat", "borrow", "shared")
+# self._owns_session:`, `if self._close_connector:`), or says it was released already
+# (`if not self._content_consumed:`, `if not self._released:`), not a setting of what it does.
+_OWNERSHIP_FLAG_WORDS = ("own", "close", "extern", "manage", "auto", "creat", "borrow", "shared", "consum", "releas")
 
 
 
