@@ -47,12 +47,13 @@ def calls_with(stmt: Statement, name: str) -> bool:
         value = stmt.rvalue
     else:
         return False
+    awaited = value.expr if isinstance(value, AwaitExpr) else None
     for sub in [value, *get_subexpressions(value)]:
         if isinstance(sub, CallExpr) and (
             (
                 isinstance(sub.callee, MemberExpr)
                 and is_name(sub.callee.expr, name)
-                and sub.callee.name not in _SETTERS_THAT_CANNOT_FAIL
+                and not _cannot_fail(sub, sub.callee.name, awaited)
             )
             or any(is_name(arg, name) for arg in sub.args)
         ):
@@ -63,6 +64,12 @@ def calls_with(stmt: Statement, name: str) -> bool:
 # Settings of a fresh socket or file that do not fail on a valid descriptor (`bind`,
 # `connect`, `setsockopt` with an option the system may lack, do).
 _SETTERS_THAT_CANNOT_FAIL = frozenset({"set_inheritable", "setblocking", "set_blocking", "fileno"})
+
+
+def _cannot_fail(call: CallExpr, method: str, awaited: Expression | None) -> bool:
+    """A call on the value that does not fail: a setting above, or `proc.wait()` with no
+    timeout and not awaited (an `await` can be cancelled)."""
+    return method in _SETTERS_THAT_CANNOT_FAIL or (method == "wait" and not call.args and call is not awaited)
 
 
 def statements_after(levels: list[tuple[list[Statement], int]]) -> Iterator[Statement]:
