@@ -8,6 +8,7 @@ from mypy.nodes import (
     Block,
     CallExpr,
     Expression,
+    IndexExpr,
     MemberExpr,
     NameExpr,
     ReturnStmt,
@@ -100,6 +101,12 @@ def after_binding(
                 return site
             passed = passed or site
         elif kind in _HANDED_OUT or (first and kind is not Kind.BOUND):
+            if kind is Kind.STORED and passed is None and isinstance(target, IndexExpr) and _item_of_a_local(target):
+                # `settings["sock"] = sock`, then `return sock`: the return decides, if any.
+                passed = Site(kind, describe(target), function, target=target)
+                read_past.append(stmt)
+                first = False
+                continue
             if kind in _HANDED_OUT and any(calls_with(past, name) for past in read_past):
                 # `sock.connect(addr)` before `return sock`: if that raises, the
                 # value is dropped unreleased.
@@ -115,6 +122,11 @@ def after_binding(
         read_past.append(stmt)
         first = False
     return passed or Site(Kind.BOUND, name, function)
+
+
+def _item_of_a_local(target: IndexExpr) -> bool:
+    """`settings["sock"]`: an item of a container a local name (or parameter) holds."""
+    return isinstance(target.base, NameExpr)
 
 
 def _handed_on_after(stmt: TryStmt, name: str, levels: Levels) -> bool:
