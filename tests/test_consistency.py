@@ -232,3 +232,36 @@ def test_daemon_follows_changed_owner_facts(tmp_path: Path, daemon: list[str]) -
     for release, lent, expected in steps:
         (project / "lib.py").write_text(OWNER_LIB.format(release=release, lent=lent))
         assert run(project, *daemon, "run", "--", *FLAGS, *files) == sorted(expected), (release, lent)
+
+
+FLAG_LIB = """\
+from res import Conn
+class Reader:
+    def __init__(self, conn: Conn, close_conn: bool = {default}) -> None:
+        self.conn = conn
+        self.close_conn = close_conn
+    def close(self) -> None:
+        if self.close_conn:
+            self.conn.close()
+"""
+FLAG_APP = """\
+from res import Conn
+from lib import Reader
+def read() -> Reader:
+    return Reader(Conn())
+"""
+
+
+def test_daemon_follows_a_changed_ownership_flag(tmp_path: Path, daemon: list[str]) -> None:
+    """Whether `Reader(conn)` owns `conn` depends on the default of the flag that another
+    module's `__init__` sets: flipping it changes what the caller is told."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mypy.ini").write_text(CONFIG.format(section=""))
+    (project / "res.py").write_text(OWNER_RES)
+    (project / "app.py").write_text(FLAG_APP)
+    files = ["app.py", "lib.py", "res.py"]
+    passed = 'app.py:4: error: "Conn" must be entered with "with", but it is passed to "Reader"  [resource-not-entered]'
+    for default, expected in [("True", []), ("False", [passed]), ("True", [])]:
+        (project / "lib.py").write_text(FLAG_LIB.format(default=default))
+        assert run(project, *daemon, "run", "--", *FLAGS, *files) == expected, default
