@@ -35,7 +35,6 @@ from mypy.nodes import (
     SetExpr,
     SliceExpr,
     StarExpr,
-    Statement,
     StrExpr,
     TupleExpr,
     UnaryExpr,
@@ -57,6 +56,7 @@ from mypy_asyncres.sites.model import (
     CallSite,
     Function,
     Kind,
+    Levels,
     Site,
     argument_key,
     describe,
@@ -92,7 +92,7 @@ class ExpressionWalker:
         # In the current function, the enclosing blocks, each with the index of the
         # statement after the one being walked in it (outermost first), and the `finally`
         # bodies of the `try` statements around the walk.
-        self.levels: list[tuple[list[Statement], int]] = []
+        self.levels: Levels = []
         self.finallies: list[Block] = []
 
     def after_binding(self, name: str, value: Expression | None = None) -> Site:

@@ -31,7 +31,7 @@ from mypy.nodes import (
 from mypy_asyncres.names import (
     RELEASE_CALLS,
 )
-from mypy_asyncres.sites.model import Kind, argument_key, is_name
+from mypy_asyncres.sites.model import Kind, Levels, argument_key, is_name
 from mypy_asyncres.sites.releases import is_flag, releases
 from mypy_asyncres.sites.statements import nested_statements, stack_call
 
@@ -72,7 +72,7 @@ def _cannot_fail(call: CallExpr, method: str, awaited: Expression | None) -> boo
     return method in _SETTERS_THAT_CANNOT_FAIL or (method == "wait" and not call.args and call is not awaited)
 
 
-def statements_after(levels: list[tuple[list[Statement], int]]) -> Iterator[Statement]:
+def statements_after(levels: Levels) -> Iterator[Statement]:
     """The statements that run after the one being walked, in order: the rest of its
     block, then (when the block is a branch of an `if`, a `with` body or a `try` body,
     whose `else` comes first) what follows the compound statement, and so on outwards.

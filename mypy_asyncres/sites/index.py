@@ -26,7 +26,7 @@ from mypy.nodes import (
 )
 
 from mypy_asyncres.sites.collector import Collector
-from mypy_asyncres.sites.model import CallSite, Function, describe, function_facts
+from mypy_asyncres.sites.model import CallSite, Function, Levels, describe, function_facts
 from mypy_asyncres.sites.statements import blocks_of
 
 
@@ -56,7 +56,7 @@ class _Context:
     __slots__ = ("levels", "finallies")
 
     def __init__(
-        self, levels: list[tuple[list[Statement], int]] | None = None, finallies: list[Block] | None = None
+        self, levels: Levels | None = None, finallies: list[Block] | None = None
     ) -> None:
         self.levels = levels or []
         self.finallies = finallies or []

@@ -37,7 +37,7 @@ from mypy_asyncres.names import (
     RELEASE_BY_ARGUMENT_CALLS,
     RELEASE_CALLS,
 )
-from mypy_asyncres.sites.model import describe, is_name
+from mypy_asyncres.sites.model import Levels, describe, is_name
 from mypy_asyncres.sites.statements import (
     ends_flow,
     expressions_of,
@@ -184,7 +184,7 @@ def releases(body: list[Statement], name: str) -> bool:
 
 
 
-def guards_field(text: str, value: Expression | None, levels: list[tuple[list[Statement], int]]) -> bool:
+def guards_field(text: str, value: Expression | None, levels: Levels) -> bool:
     """Whether storing `value` into `text` (`self._session`), in the blocks `levels`, is
     guarded against replacing a value it holds: under an `if` that tests it, after a
     statement that releases or tests it, or from an expression that reads it
