@@ -51,6 +51,7 @@ from mypy.server.subexpr import get_subexpressions
 from mypy.types import CallableType, Instance, get_proper_type
 
 from mypy_asyncres.names import TASK_SPAWNERS, is_task_group_factory
+from mypy_asyncres.sites.flows import statements_after
 from mypy_asyncres.sites.model import Levels, describe, is_name
 from mypy_asyncres.sites.statements import nested_statements
 
@@ -75,29 +76,13 @@ def misuses(name: str, stmt: WithStmt, levels: Levels) -> list[Misuse]:
     found = _escapes(name, stmt.body.body)
     found += _tasks(name, stmt, levels)
     if not _always_leaves(stmt.body.body):
-        use = _first_use_after(name, _following(levels))
+        use = _first_use_after(name, list(statements_after(levels)))
         if use is not None:
             found.append(use)
     return found
 
 
 # ---- after the block -------------------------------------------------------
-
-
-def _following(levels: Levels) -> list[Statement]:
-    """The statements after the one being walked, outwards, up to a loop's end (the
-    next iteration runs the `with` again)."""
-    out: list[Statement] = []
-    for depth in range(len(levels) - 1, -1, -1):
-        body, start = levels[depth]
-        out.extend(body[start:])
-        if depth == 0:
-            break
-        outer_body, outer_start = levels[depth - 1]
-        compound = outer_body[outer_start - 1]
-        if isinstance(compound, (ForStmt, WhileStmt)):
-            break
-    return out
 
 
 def _first_use_after(name: str, statements: list[Statement]) -> Misuse | None:
