@@ -28,7 +28,7 @@ from mypy.nodes import (
 
 from mypy_asyncres.sites.statements import statements_in
 
-# Decorators that keep what the function returns (functools' and the stdlib's spellings).
+# Decorators that keep what the function returns for later calls.
 _CACHING_DECORATORS = frozenset({"functools.cache", "functools.lru_cache"})
 
 
