@@ -39,9 +39,13 @@ STACK_METHODS: Final = frozenset(
 # ... and every call that gives an exit stack something to release.
 STACK_FILLERS: Final = STACK_METHODS | {"push", "push_async_exit", "callback", "push_async_callback"}
 # Calls that release a resource: in the `finally` of the `try` after it is bound, or on
-# an attribute in its owner's release methods.
+# an attribute in its owner's release methods. (`detach()` gives up what the object holds
+# without closing it: a socket its descriptor, an io wrapper its buffer.)
 RELEASE_CALLS: Final = frozenset(
-    {"close", "aclose", "__exit__", "__aexit__", "shutdown", "cleanup", "terminate", "kill", "disconnect", "dispose"}
+    {
+        "close", "aclose", "__exit__", "__aexit__", "shutdown", "cleanup", "terminate", "kill", "disconnect",
+        "dispose", "detach",
+    }
 )
 # The classes of `@contextmanager` / `@asynccontextmanager` calls: their generator starts
 # only when entered, so until then they hold nothing.

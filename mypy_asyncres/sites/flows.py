@@ -24,6 +24,7 @@ from mypy.nodes import (
     ReturnStmt,
     Statement,
     TryStmt,
+    TupleExpr,
     WhileStmt,
     WithStmt,
 )
@@ -152,14 +153,19 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
                 return Kind.BOUND_THEN_WITH, None, None, ""
             break
     if isinstance(stmt, ReturnStmt):
-        if is_name(stmt.expr, name):
-            return Kind.BOUND_THEN_RETURNED, None, None, ""
-        # `return wrap(name)`: handed to what is returned (its parameter decides).
-        value = stmt.expr.expr if isinstance(stmt.expr, AwaitExpr) else stmt.expr
-        if isinstance(value, CallExpr) and value.analyzed is None:
-            for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
-                if is_name(arg, name):
-                    return Kind.BOUND_THEN_PASSED, None, value, argument_key(i, arg_name)
+        # `return name`, `return wrap(name)`, and either as a member of a returned tuple
+        # (`return wrap(left), wrap(right)`): a member is handed out as the whole is.
+        returned = stmt.expr.items if isinstance(stmt.expr, TupleExpr) else [stmt.expr]
+        for value in returned:
+            if is_name(value, name):
+                return Kind.BOUND_THEN_RETURNED, None, None, ""
+            if isinstance(value, AwaitExpr):
+                value = value.expr
+            if isinstance(value, CallExpr) and value.analyzed is None:
+                # Handed to what is returned (its parameter decides).
+                for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
+                    if is_name(arg, name):
+                        return Kind.BOUND_THEN_PASSED, None, value, argument_key(i, arg_name)
         return Kind.BOUND, None, None, ""
     if isinstance(stmt, TryStmt):
         if stmt.finally_body is not None and releases(stmt.finally_body.body, name):
