@@ -10,6 +10,7 @@ its visitor classes.
 from __future__ import annotations
 
 from mypy.nodes import (
+    GDEF,
     AssertStmt,
     AssignmentStmt,
     Block,
@@ -26,15 +27,18 @@ from mypy.nodes import (
     ListExpr,
     MatchStmt,
     MemberExpr,
+    MypyFile,
     NameExpr,
     OperatorAssignmentStmt,
     OverloadedFuncDef,
     RaiseStmt,
+    RefExpr,
     ReturnStmt,
     StarExpr,
     Statement,
     TryStmt,
     TupleExpr,
+    TypeInfo,
     WhileStmt,
     WithStmt,
 )
@@ -184,7 +188,13 @@ class Collector(ExpressionWalker):
 
     def bound(self, target: Expression, following: Statement | None, value: Expression | None = None) -> Site:
         if isinstance(target, NameExpr):
+            if target.kind == GDEF and self.function is not None:
+                return Site(Kind.BOUND, target.name, None)  # `global X` in a function: as at module level
             return self.after_binding(target.name, value)
+        if isinstance(target, MemberExpr) and _is_module_or_class(target.expr):
+            # `sys.stdin = open(...)`, `_State.EXECUTOR = ThreadPoolExecutor()`: kept for the
+            # process, as a module global or a class attribute is.
+            return Site(Kind.BOUND, describe(target), None)
         if isinstance(target, (MemberExpr, IndexExpr)):
             text = describe(target)
             if isinstance(target, MemberExpr) and (
@@ -212,3 +222,7 @@ class Collector(ExpressionWalker):
         self.levels, self.finallies = [], []
         self.block(func.body.body)
         self.function, self.levels, self.finallies = outer
+
+
+def _is_module_or_class(expr: Expression) -> bool:
+    return isinstance(expr, RefExpr) and isinstance(expr.node, (MypyFile, TypeInfo))
