@@ -36,8 +36,6 @@ EXIT_STACKS: Final = frozenset({"contextlib.ExitStack", "contextlib.AsyncExitSta
 STACK_METHODS: Final = frozenset(
     {"enter_context", "enter_async_context", "enterContext", "enterAsyncContext"}
 )
-# ... and every call that gives an exit stack something to release.
-STACK_FILLERS: Final = STACK_METHODS | {"push", "push_async_exit", "callback", "push_async_callback"}
 # Calls that release a resource: in the `finally` of the `try` after it is bound, or on
 # an attribute in its owner's release methods. (`detach()` gives up what the object holds
 # without closing it: a socket its descriptor, an io wrapper its buffer.)

@@ -314,7 +314,11 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             owns = _stored_parameters(methods, None)
         elif always:
             owns = _stored_parameters(methods, always)
-        flagged = {a: f for m in facts.values() for a, f in m.flags.items() if a not in always}
+        flagged: dict[str, set[str]] = {}
+        for method_facts in facts.values():
+            for attr, flags in method_facts.flags.items():
+                if attr not in always:
+                    flagged.setdefault(attr, set()).update(flags)
         if flagged and not opaque:
             owns_if = _owned_under_flag(methods, flagged)
     result: dict[str, Any] = {}

@@ -71,9 +71,12 @@ def _attributes_in(expr: Expression, self_name: str) -> set[str]:
 
 
 
-def _note_condition(stmt: IfStmt, self_name: str, conditions: dict[int, set[str]]) -> None:
+def _note_condition(
+    stmt: IfStmt, self_name: str, conditions: dict[int, set[str]], truthy: dict[int, set[str]]
+) -> None:
     """For the calls inside an `if` whose condition reads attributes of `self`: those
-    attributes, by the call's id."""
+    attributes, by the call's id; and in `truthy`, those the call runs only when they are
+    true (`if self._close:` around it, not `if not self._borrowed:` nor an `else`)."""
     attrs = set().union(*(_attributes_in(cond, self_name) for cond in stmt.expr))
     if not attrs:
         return
@@ -81,6 +84,12 @@ def _note_condition(stmt: IfStmt, self_name: str, conditions: dict[int, set[str]
         for e in get_subexpressions(block):
             if isinstance(e, CallExpr):
                 conditions.setdefault(id(e), set()).update(attrs)
+    for cond, block in zip(stmt.expr, stmt.body):
+        attr = self_attribute(cond, self_name)
+        if attr is not None:
+            for e in get_subexpressions(block):
+                if isinstance(e, CallExpr):
+                    truthy.setdefault(id(e), set()).add(attr)
 
 
 
@@ -91,14 +100,15 @@ class MethodReleases:
         self.released: set[str] = set()
         # Released whatever the object's flags say: not only under `if self._owns:`.
         self.always_released: set[str] = set()
-        # Released only under ownership flags (`if self._close_handle:`): which ones.
+        # Released only when ownership flags are true (`if self._close_handle:`): which.
         self.flags: dict[str, set[str]] = {}
         self.calls: set[str] = set()
         conditions: dict[int, set[str]] = {}  # see _note_condition
+        truthy: dict[int, set[str]] = {}
         aliases: dict[str, set[str]] = {}  # local name -> the attributes it may hold
         for stmt in statements_in(func.body.body):
             if isinstance(stmt, IfStmt):
-                _note_condition(stmt, self_name, conditions)
+                _note_condition(stmt, self_name, conditions, truthy)
             elif isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, Expression):
                 attrs = _attributes_in(stmt.rvalue, self_name)
                 if attrs:
@@ -149,5 +159,6 @@ class MethodReleases:
                 self.always_released |= attrs
             if all(_is_ownership_flag(condition) for condition in other_conditions):
                 self.released |= attrs
-                for attr in attrs if other_conditions else ():
-                    self.flags.setdefault(attr, set()).update(other_conditions)
+                if other_conditions and other_conditions <= truthy.get(id(expr), set()):
+                    for attr in attrs:
+                        self.flags.setdefault(attr, set()).update(other_conditions)

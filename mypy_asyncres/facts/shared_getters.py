@@ -1,8 +1,9 @@
 """Module-level functions that lend a shared value instead of making a new one:
 `def get_executor() -> ThreadPoolExecutor | None: return _State.EXECUTOR` hands out what a
-module global or a class attribute keeps for the process, and a cached factory
-(`@functools.cache def client() -> Client: return Client()`) makes one and keeps it. A call
-of such a function is no creation; the value is judged where it is made and stored.
+module global or a class attribute keeps for the process. A call of such a function is
+no creation; the value is judged where it is made and stored. (A `functools.cache` /
+`lru_cache` factory needs nothing here: mypy types its calls through the cache's generic
+wrapper, which hands back a type variable, so they are never creations.)
 
 Read from the body only when the caller is in the same module, as the forwarded
 parameters of module-level functions are (see forwarding.py).
@@ -15,7 +16,6 @@ from mypy.nodes import (
     FUNC_NO_INFO,
     GDEF,
     CallExpr,
-    Decorator,
     Expression,
     FuncDef,
     MemberExpr,
@@ -28,33 +28,21 @@ from mypy.nodes import (
 
 from mypy_asyncres.sites.statements import statements_in
 
-# Decorators that keep what the function returns for later calls.
-_CACHING_DECORATORS = frozenset({"functools.cache", "functools.lru_cache"})
-
 
 def lends_shared(call: CallExpr, checker: TypeChecker) -> bool:
     """Whether the callee of this call is a getter of a shared value (see the module)."""
     callee = call.callee
     if not isinstance(callee, RefExpr):
         return False
-    node = callee.node
-    func = node.func if isinstance(node, Decorator) else node
+    func = callee.node
     if not isinstance(func, FuncDef) or func.info is not FUNC_NO_INFO or _module_of(func) != checker.tree.fullname:
         return False  # (a method's facts are its class's, see owner_classes.py)
-    if isinstance(node, Decorator):
-        return any(_is_caching(d) for d in node.decorators)
     returns = [s for s in statements_in(func.body.body) if isinstance(s, ReturnStmt)]
     return bool(returns) and all(s.expr is not None and _is_shared(s.expr) for s in returns)
 
 
 def _module_of(func: FuncDef) -> str:
     return func.fullname.rpartition(".")[0]
-
-
-def _is_caching(decorator: Expression) -> bool:
-    if isinstance(decorator, CallExpr):
-        decorator = decorator.callee  # `@lru_cache(maxsize=None)`
-    return isinstance(decorator, RefExpr) and decorator.fullname in _CACHING_DECORATORS
 
 
 def _is_shared(expr: Expression) -> bool:

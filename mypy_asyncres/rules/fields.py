@@ -25,13 +25,13 @@ from mypy_asyncres.facts.owner_classes import (
     releases,
     unseen_release,
 )
-from mypy_asyncres.names import EXIT_STACKS, STACK_FILLERS
+from mypy_asyncres.names import EXIT_STACKS, RELEASE_CALLS
 from mypy_asyncres.output import errors
 from mypy_asyncres.output.report import Finding
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site
 from mypy_asyncres.sites.releases import guards_field
-from mypy_asyncres.sites.statements import expressions_of, mentions_target
+from mypy_asyncres.sites.statements import expressions_of, mentions_target, statements_in
 from mypy_asyncres.typeops import has_enter_and_exit
 
 
@@ -131,9 +131,13 @@ def _replaces_held_value(site: Site, owner: TypeInfo, attribute: str) -> bool:
         return False
     if function.name.lstrip("_").startswith(_RECREATING):
         return True
+    if not (isinstance(function.node, FuncDef) and function.node.info is owner):
+        # Read only from the owner's own methods, whose class is in this module: a class
+        # from mypy's cache has no bodies (nor `arguments`), so cold and warm would differ.
+        return False
     init = owner.names.get("__init__")
     node = init.node if init is not None else None
-    if not isinstance(node, FuncDef) or not node.arguments or not node.body.body:
+    if not isinstance(node, FuncDef) or not node.body.body or not node.arguments:
         return False
     self_name = node.arguments[0].variable.name
     body = node.body.body
@@ -160,21 +164,31 @@ def _replaces_held_value(site: Site, owner: TypeInfo, attribute: str) -> bool:
 
 
 def _filled_elsewhere(owner: TypeInfo, attribute: str, replacing: str) -> bool:
-    """Whether a method other than `replacing` enters something into `self.<attribute>`."""
+    """Whether a method other than `replacing` may enter something into `self.<attribute>`."""
     for stmt in owner.defn.defs.body:
         func = stmt.func if isinstance(stmt, Decorator) else stmt
-        if not isinstance(func, FuncDef) or func.name == replacing or not func.arguments:
+        if not isinstance(func, FuncDef) or func.name == replacing or not func.body.body or not func.arguments:
             continue
         self_name = func.arguments[0].variable.name
-        for expr in get_subexpressions(func.body):
+        # Any read of the field but a release or a new value may fill it: `stack =
+        # self._stack; stack.enter_context(f)`, `self._stack.enter_context(f)`.
+        ignored = {
+            id(lvalue) for inner in statements_in(func.body.body) if isinstance(inner, AssignmentStmt)
+            for lvalue in inner.lvalues
+        }
+        expressions = get_subexpressions(func.body)
+        ignored.update(
+            id(e.callee.expr)
+            for e in expressions
+            if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr) and e.callee.name in RELEASE_CALLS
+        )
+        for expr in expressions:
             if (
-                isinstance(expr, CallExpr)
-                and isinstance(expr.callee, MemberExpr)
-                and expr.callee.name in STACK_FILLERS
-                and isinstance(expr.callee.expr, MemberExpr)
-                and expr.callee.expr.name == attribute
-                and isinstance(expr.callee.expr.expr, NameExpr)
-                and expr.callee.expr.expr.name == self_name
+                isinstance(expr, MemberExpr)
+                and expr.name == attribute
+                and isinstance(expr.expr, NameExpr)
+                and expr.expr.name == self_name
+                and id(expr) not in ignored
             ):
                 return True
     return False

@@ -188,20 +188,22 @@ class Collector(ExpressionWalker):
 
     def bound(self, target: Expression, following: Statement | None, value: Expression | None = None) -> Site:
         if isinstance(target, NameExpr):
-            if target.kind == GDEF and self.function is not None:
-                return Site(Kind.BOUND, target.name, None)  # `global X` in a function: as at module level
-            return self.after_binding(target.name, value)
+            site = self.after_binding(target.name, value)
+            if target.kind == GDEF and site.kind is Kind.BOUND and self.function is not None:
+                # `global X` in a function, not handed on: kept for the process, as at module level.
+                return Site(Kind.BOUND, target.name, None)
+            return site
         if isinstance(target, MemberExpr) and _is_module_or_class(target.expr):
             # `sys.stdin = open(...)`, `_State.EXECUTOR = ThreadPoolExecutor()`: kept for the
-            # process, as a module global or a class attribute is.
-            return Site(Kind.BOUND, describe(target), None)
+            # process, as a module global or a class attribute is, unless the `finally`
+            # around or after it releases it.
+            text = describe(target)
+            if self._released_in_finally_or_next(text, following):
+                return Site(Kind.BOUND_THEN_FINALLY, text, self.function)
+            return Site(Kind.BOUND, text, None)
         if isinstance(target, (MemberExpr, IndexExpr)):
             text = describe(target)
-            if isinstance(target, MemberExpr) and (
-                self.released_in_finally(text)
-                or (isinstance(following, TryStmt) and following.finally_body is not None
-                    and releases(following.finally_body.body, text))
-            ):
+            if isinstance(target, MemberExpr) and self._released_in_finally_or_next(text, following):
                 # `self.proc = Popen(...)`, then `try: ... finally: self.proc.kill()`.
                 return Site(Kind.BOUND_THEN_FINALLY, text, self.function)
             site = Site(Kind.STORED, text, self.function, target=target)
@@ -212,6 +214,14 @@ class Collector(ExpressionWalker):
                 site.stored_value = value
             return site
         return self.site(Kind.BOUND, describe(target))
+
+    def _released_in_finally_or_next(self, text: str, following: Statement | None) -> bool:
+        """Released in the `finally` of a `try` around the walk or of the `try` that follows."""
+        return self.released_in_finally(text) or (
+            isinstance(following, TryStmt)
+            and following.finally_body is not None
+            and releases(following.finally_body.body, text)
+        )
 
     def function_body(self, func: FuncItem, decorators: list[Expression]) -> None:
         for arg in func.arguments:

@@ -48,13 +48,16 @@ def calls_with(stmt: Statement, name: str) -> bool:
         value = stmt.rvalue
     else:
         return False
-    awaited = value.expr if isinstance(value, AwaitExpr) else None
-    for sub in [value, *get_subexpressions(value)]:
+    subexpressions = [value, *get_subexpressions(value)]
+    # `p.wait()` or `rc = p.wait()` alone, with no `await` (an awaited or wrapped wait
+    # can time out or be cancelled).
+    bare = value if not any(isinstance(sub, AwaitExpr) for sub in subexpressions) else None
+    for sub in subexpressions:
         if isinstance(sub, CallExpr) and (
             (
                 isinstance(sub.callee, MemberExpr)
                 and is_name(sub.callee.expr, name)
-                and not _cannot_fail(sub, sub.callee.name, awaited)
+                and not _cannot_fail(sub, sub.callee.name, bare)
             )
             or any(is_name(arg, name) for arg in sub.args)
         ):
@@ -67,10 +70,10 @@ def calls_with(stmt: Statement, name: str) -> bool:
 _SETTERS_THAT_CANNOT_FAIL = frozenset({"set_inheritable", "setblocking", "set_blocking", "fileno"})
 
 
-def _cannot_fail(call: CallExpr, method: str, awaited: Expression | None) -> bool:
+def _cannot_fail(call: CallExpr, method: str, bare: Expression | None) -> bool:
     """A call on the value that does not fail: a setting above, or `proc.wait()` with no
-    timeout and not awaited (an `await` can be cancelled)."""
-    return method in _SETTERS_THAT_CANNOT_FAIL or (method == "wait" and not call.args and call is not awaited)
+    timeout that is the whole statement (`bare`, see calls_with)."""
+    return method in _SETTERS_THAT_CANNOT_FAIL or (method == "wait" and not call.args and call is bare)
 
 
 def statements_after(levels: Levels) -> Iterator[Statement]:
@@ -97,10 +100,7 @@ def handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | N
     for block in blocks:
         for inner in block.body:
             for nested in nested_statements(inner):
-                if isinstance(nested, ReturnStmt) and (
-                    is_name(nested.expr, name)
-                    or (isinstance(nested.expr, CallExpr) and _passes(nested.expr, name))
-                ):
+                if isinstance(nested, ReturnStmt) and _hands_back(nested.expr, name):
                     # (`return Wrapped(socket=sock)`: guarded, the wrapper takes it.)
                     return Kind.BOUND_THEN_RETURNED, None
                 if (
@@ -121,16 +121,19 @@ def every_branch_returns(stmt: Statement, name: str) -> bool:
         last = block.body[-1] if block.body else None
         if not isinstance(last, ReturnStmt) or last.expr is None:
             return False
-        value = last.expr
-        if isinstance(value, CallExpr) and isinstance(value.analyzed, CastExpr):
-            value = value.analyzed.expr
-        if not (is_name(value, name) or (isinstance(value, CallExpr) and _passes(value, name))):
+        if not _hands_back(last.expr, name):
             return False
     return True
 
 
-def _passes(call: CallExpr, name: str) -> bool:
-    return any(is_name(arg, name) for arg in call.args)
+def _hands_back(value: Expression | None, name: str) -> bool:
+    """`name` as it is, cast, given to the returned call, or any of those as a member of
+    a returned tuple (`return wrap(left), wrap(right)`)."""
+    if isinstance(value, TupleExpr):
+        return any(_hands_back(item, name) for item in value.items)
+    if isinstance(value, CallExpr) and isinstance(value.analyzed, CastExpr):
+        value = value.analyzed.expr
+    return is_name(value, name) or (isinstance(value, CallExpr) and any(is_name(arg, name) for arg in value.args))
 
 
 COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
