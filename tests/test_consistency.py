@@ -207,15 +207,21 @@ class Conn:
 """
 
 
-def test_daemon_follows_changed_owner_facts(tmp_path: Path, daemon: list[str]) -> None:
-    """A base class in another module stops releasing a field, then a lending method starts
-    creating: the daemon rechecks the code that those facts judge (they live in metadata,
-    which the daemon does not compare by itself)."""
+def _owner_project(tmp_path: Path, app: str) -> Path:
+    """A project of app.py, res.py (the resource) and the configuration; lib.py is the step's."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "mypy.ini").write_text(CONFIG.format(section=""))
     (project / "res.py").write_text(OWNER_RES)
-    (project / "app.py").write_text(OWNER_APP)
+    (project / "app.py").write_text(app)
+    return project
+
+
+def test_daemon_follows_changed_owner_facts(tmp_path: Path, daemon: list[str]) -> None:
+    """A base class in another module stops releasing a field, then a lending method starts
+    creating: the daemon rechecks the code that those facts judge (they live in metadata,
+    which the daemon does not compare by itself)."""
+    project = _owner_project(tmp_path, OWNER_APP)
     files = ["app.py", "lib.py", "res.py"]
     not_released = (
         'app.py:5: error: "Conn" is stored in "self._conn", but "Base.close" does not release it  [resource-not-released]'
@@ -255,11 +261,7 @@ def read() -> Reader:
 def test_daemon_follows_a_changed_ownership_flag(tmp_path: Path, daemon: list[str]) -> None:
     """Whether `Reader(conn)` owns `conn` depends on the default of the flag that another
     module's `__init__` sets: flipping it changes what the caller is told."""
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "mypy.ini").write_text(CONFIG.format(section=""))
-    (project / "res.py").write_text(OWNER_RES)
-    (project / "app.py").write_text(FLAG_APP)
+    project = _owner_project(tmp_path, FLAG_APP)
     files = ["app.py", "lib.py", "res.py"]
     passed = 'app.py:4: error: "Conn" must be entered with "with", but it is passed to "Reader"  [resource-not-entered]'
     for default, expected in [("True", []), ("False", [passed]), ("True", [])]:
