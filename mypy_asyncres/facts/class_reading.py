@@ -95,6 +95,22 @@ def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
     )
 
 
+def _parameter_stores(method: FuncDef, self_name: str) -> list[tuple[str, str]]:
+    """(attribute, parameter) for each `self.<attribute> = <parameter>` at the top of a
+    method, where such stores stand, in order."""
+    parameters = {arg.variable.name for arg in method.arguments[1:]}
+    if not parameters:
+        return []
+    found = []
+    for stmt in method.body.body:
+        if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, NameExpr) and stmt.rvalue.name in parameters:
+            for lvalue in stmt.lvalues:
+                attr = self_attribute(lvalue, self_name)
+                if attr is not None:
+                    found.append((attr, stmt.rvalue.name))
+    return found
+
+
 def _stored_parameters(
     methods: dict[str, tuple[FuncDef, str | None, bool]], attributes: set[str] | None
 ) -> dict[str, list[str]]:
@@ -105,23 +121,11 @@ def _stored_parameters(
     for name, (method, self_name, _) in methods.items():
         if self_name is None:
             continue
-        parameters = {arg.variable.name for arg in method.arguments[1:]}
-        if not parameters:
-            continue
-        for stmt in method.body.body:  # `self._sock = sock` stands at the top of a method
-            if (
-                isinstance(stmt, AssignmentStmt)
-                and isinstance(stmt.rvalue, NameExpr)
-                and stmt.rvalue.name in parameters
-                and any(
-                    (attr := self_attribute(lvalue, self_name)) is not None
-                    and (attributes is None or attr in attributes)
-                    for lvalue in stmt.lvalues
-                )
-            ):
+        for attr, parameter in _parameter_stores(method, self_name):
+            if attributes is None or attr in attributes:
                 found = owns.setdefault(name, [])
-                if stmt.rvalue.name not in found:
-                    found.append(stmt.rvalue.name)
+                if parameter not in found:
+                    found.append(parameter)
     return owns
 
 
@@ -136,13 +140,7 @@ def _owned_under_flag(
         if self_name is None or len(method.arguments) < 3:
             continue
         arguments = {arg.variable.name: arg for arg in method.arguments[1:]}
-        stored: dict[str, str] = {}  # attribute -> the parameter stored in it
-        for stmt in method.body.body:
-            if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, NameExpr) and stmt.rvalue.name in arguments:
-                for lvalue in stmt.lvalues:
-                    attr = self_attribute(lvalue, self_name)
-                    if attr is not None:
-                        stored[attr] = stmt.rvalue.name
+        stored = dict(_parameter_stores(method, self_name))  # attribute -> the parameter stored in it
         for attr, param in stored.items():
             flag_params = {stored.get(flag) for flag in flagged.get(attr, ())}
             if len(flag_params) != 1 or None in flag_params:

@@ -53,7 +53,7 @@ from mypy.types import CallableType, Instance, get_proper_type
 from mypy_asyncres.names import TASK_SPAWNERS, is_task_group_factory
 from mypy_asyncres.sites.flows import statements_after
 from mypy_asyncres.sites.model import Levels, describe, is_name
-from mypy_asyncres.sites.statements import nested_statements
+from mypy_asyncres.sites.statements import nested_statements, uses
 
 
 @dataclass(frozen=True)
@@ -242,17 +242,13 @@ def _closures_over(name: str, body: list[Statement]) -> set[str]:
     for top in body:
         for stmt in nested_statements(top):
             func = stmt.func if isinstance(stmt, Decorator) else stmt
-            if isinstance(func, FuncDef) and any(_mentions_stmt(s, name) for s in func.body.body):
+            if isinstance(func, FuncDef) and any(uses(s, name) for s in func.body.body):
                 found.add(func.name)
     return found
 
 
 def _mentions(expr: Expression, name: str) -> bool:
     return any(is_name(sub, name) for sub in [expr, *get_subexpressions(expr)])
-
-
-def _mentions_stmt(stmt: Statement, name: str) -> bool:
-    return any(is_name(sub, name) for sub in get_subexpressions(stmt))
 
 
 # Declared results that may keep what they were given (an iterator over a file, a
