@@ -32,6 +32,9 @@ from mypy_asyncres.config import Config, ConfigError, error_line
 Lookup = Callable[[str], "SymbolTableNode | None"]
 
 DATA_DIR: Final = "catalogue_data"
+# Package folders that hold a copy of another library under a new name
+# (`pip._vendor.requests`, `botocore.vendored.requests`): the copy's names are entries too.
+VENDOR_FOLDERS: Final = frozenset({"_vendor", "vendor", "_vendored", "vendored"})
 # "owner": not a resource; a callable (or class) that takes ownership of the resources
 # passed to the parameters listed in `owns`. "auto" (configured names): whatever it is.
 KINDS: Final = ("class", "callable", "owner")
@@ -200,6 +203,13 @@ class Catalogue:
         for entry in entries:
             for root in entry.roots:
                 self._pending.setdefault(root, []).append(entry)
+        # Built-in entries by their library's top-level package, to be copied under the
+        # prefix of a vendored copy the first time a name from that copy is met.
+        self._by_root: dict[str, list[Entry]] = {}
+        for entry in entries:
+            if entry.library != CONFIG_LIBRARY and entry.roots == {_root(entry.name)}:
+                self._by_root.setdefault(_root(entry.name), []).append(entry)
+        self._vendored: set[str] = set()  # prefixes copied (`pip._vendor.requests`)
         self._configured_roots = sorted(
             {root for entry in entries if entry.library == CONFIG_LIBRARY for root in entry.roots}
         )
@@ -260,6 +270,25 @@ class Catalogue:
         if not waiting:
             self._attempted[root] = len(modules)
 
+    def _copy_vendored(self, fullname: str) -> None:
+        """Entries under the vendored copy that `fullname` names, if it names one whose
+        library the catalogue lists (`pip._vendor.requests.sessions.Session`)."""
+        parts = fullname.split(".")
+        for i in range(1, len(parts) - 1):
+            if parts[i] in VENDOR_FOLDERS and parts[i + 1] in self._by_root:
+                prefix = ".".join(parts[: i + 1])
+                copied = f"{prefix}.{parts[i + 1]}"
+                if copied in self._vendored:
+                    return
+                self._vendored.add(copied)
+                root = parts[0]
+                self._pending.setdefault(root, []).extend(
+                    replace(entry, name=f"{prefix}.{entry.name}", produces=())
+                    for entry in self._by_root[parts[i + 1]]
+                )
+                self._attempted.pop(root, None)
+                return
+
     def settle_configured(self) -> None:
         """Resolve the configured names whose modules are analysed by now, so that a typo
         is reported even if nothing calls into its module."""
@@ -269,6 +298,8 @@ class Catalogue:
             self._resolve_package(root)
 
     def _settle(self, fullname: str) -> None:
+        if "vendor" in fullname:
+            self._copy_vendored(fullname)
         pending = self._pending
         if not pending:
             return
