@@ -11,7 +11,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from mypy.nodes import CallExpr, MypyFile, SuperExpr, SymbolNode, TypeInfo
+from mypy.nodes import CallExpr, FuncDef, MypyFile, SuperExpr, SymbolNode, TypeInfo
+from mypy.checker import TypeChecker
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
@@ -19,6 +20,7 @@ from mypy.types import Type
 from mypy_asyncres.cache.daemon import record_mark_dependencies
 from mypy_asyncres.config import Config, release_methods
 from mypy_asyncres.facts.marked import check_decorator_application, record_owns
+from mypy_asyncres.facts.returned_creations import callee_name, factory_returns, module_of
 from mypy_asyncres.guard import guarded, guarded_call
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.mypy_internals import errors_hidden
@@ -31,6 +33,7 @@ from mypy_asyncres.resources.catalogue import (
 )
 from mypy_asyncres.resources.predicate import Producer, ResourceTypes, classify_callee
 from mypy_asyncres.rules.checker import CallChecker
+from mypy_asyncres.sites.model import passes_true
 from mypy_asyncres.typeops import method_through_mro
 
 Lookup = Callable[[str], Any]
@@ -68,6 +71,7 @@ class Engine:
         self.function_hooks = function_hooks
         self.method_hooks = method_hooks
         self._super_producers: dict[str, Producer | None] = {}
+        self._reading: set[str] = set()  # factories whose bodies are being read (recursion)
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""
@@ -112,11 +116,36 @@ class Engine:
                 return None, ""
             node, owner, defining_name = found
             defining_class = owner.fullname if isinstance(owner, TypeInfo) else ""
-            return classify_callee(node, owner, defining_name, self.types), defining_class
+            producer = classify_callee(node, owner, defining_name, self.types)
+            if producer is None and type(node) is FuncDef and defining_name not in self._reading:
+                producer = self._factory_read(node, defining_name)
+            return producer, defining_class
         except Exception:
             if os.environ.get("MYPY_ASYNCRES_DEBUG"):
                 raise
             return None, ""
+
+    def _factory_read(self, func: FuncDef, fullname: str) -> Producer | None:
+        """A factory known from its body: every `return` hands back what it creates."""
+        self._reading.add(fullname)
+        try:
+            if factory_returns(func, self._creates):
+                return Producer(fullname, always=True, only_in=module_of(func))
+            return None
+        finally:
+            self._reading.discard(fullname)
+
+    def _creates(self, call: CallExpr, func: FuncDef) -> bool:
+        """Whether a call in a factory's body creates a resource (as the call's own hook
+        would decide: `stream=True` where the catalogue asks for it)."""
+        named = callee_name(call, func)
+        if named is None:
+            return False
+        producer = self._classify(*named)[0]
+        if producer is None or producer.only_in not in ("", module_of(func)):
+            return False
+        required = self.types.catalogue.required_keywords(producer.fullname)
+        return not required or passes_true(call, required)
 
     def _callee(
         self, fullname: str, is_method: bool
@@ -180,6 +209,10 @@ class Engine:
             return ret
         if self._daemon:
             guarded(record_mark_dependencies, None, ctx, ret, facts_owner)
-        if producer is not None:
+        if producer is not None and (not producer.only_in or producer.only_in == _module_checked(ctx)):
             guarded(self._checker.check, None, ctx, producer, ret)
         return ret
+
+
+def _module_checked(ctx: FunctionContext | MethodContext) -> str:
+    return ctx.api.tree.fullname if isinstance(ctx.api, TypeChecker) else ""

@@ -151,6 +151,9 @@ class Producer:
     # Overloaded (or a class with an overloaded constructor): mypy tries each item, and
     # an attempt with errors is not the call mypy keeps.
     overloaded: bool = False
+    # A factory read from its body (facts/returned_creations.py): only its calls in this
+    # module are creations.
+    only_in: str = ""
 
 
 def _signatures(node: SymbolNode) -> list[CallableType]:

@@ -12,7 +12,6 @@ from mypy.messages import format_type
 from mypy.nodes import (
     CallExpr,
     MypyFile,
-    NameExpr,
     Statement,
 )
 from mypy.plugin import FunctionContext, MethodContext
@@ -38,7 +37,7 @@ from mypy_asyncres.rules.fields import stored_field
 from mypy_asyncres.rules.handoff import passed_where_unknown, takes_ownership
 from mypy_asyncres.rules.not_entered import ENTERED, judge
 from mypy_asyncres.sites.index import SiteIndex
-from mypy_asyncres.sites.model import Kind, Site, describe
+from mypy_asyncres.sites.model import Kind, Site, describe, passes_true
 from mypy_asyncres.typeops import (
     await_result,
     enterable_or_unknown,
@@ -177,7 +176,7 @@ class CallChecker:
         if entry is None:
             return
         required = self.types.catalogue.required_keywords(producer.fullname)
-        if required and not _passes_true(call, required):
+        if required and not passes_true(call, required):
             return  # `client.send(request)` without `stream=True` reads the response
         awaited = entry.awaited is not None
         produced = self.produced(producer, ret, awaited)
@@ -235,8 +234,9 @@ _PRIVATE_NAME = re.compile(r'(?:^|[\["\s,.])_[A-Za-z]')
 def _resource_name(resource: Type, call: CallExpr, producer: Producer, checker: TypeChecker) -> str:
     """The resource as messages name it: its type (`"ClientSession"`), or the call the user
     wrote (`"open(...)"`) when mypy infers `Any` or a type spelled with private names
-    (`TextIOWrapper[_WrappedBuffer]`)."""
-    if not isinstance(get_proper_type(resource), AnyType):
+    (`TextIOWrapper[_WrappedBuffer]`), or when the callee is a factory known from its body
+    (its declared type, if any, is not what makes it a resource)."""
+    if not producer.only_in and not isinstance(get_proper_type(resource), AnyType):
         name = format_type(resource, checker.options)
         if not _PRIVATE_NAME.search(name):
             return name
@@ -295,12 +295,5 @@ def _member_site(site: Site, member: int) -> Site:
         kind = Kind.DISCARDED if member >= 0 else Kind.EXPRESSION
         return replace(site, kind=kind, items=None)
     return site
-
-
-def _passes_true(call: CallExpr, keywords: tuple[str, ...]) -> bool:
-    return any(
-        name in keywords and isinstance(value, NameExpr) and value.fullname == "builtins.True"
-        for name, value in zip(call.arg_names, call.args)
-    )
 
 

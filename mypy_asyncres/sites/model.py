@@ -120,6 +120,14 @@ def describe(expr: Expression) -> str:
     return ""
 
 
+def passes_true(call: CallExpr, keywords: tuple[str, ...]) -> bool:
+    """Whether the call passes one of these keywords as `True` (`stream=True`)."""
+    return any(
+        name in keywords and isinstance(value, NameExpr) and value.fullname == "builtins.True"
+        for name, value in zip(call.arg_names, call.args)
+    )
+
+
 def is_name(expr: Expression | None, name: str) -> bool:
     return isinstance(expr, NameExpr) and expr.name == name
 

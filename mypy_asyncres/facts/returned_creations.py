@@ -1,0 +1,136 @@
+"""Factories read from their bodies: a function whose every `return` hands back a resource
+it has just created (`def mkbuildcontext(dockerfile): f = tempfile.NamedTemporaryFile();
+...; return f`) gives its caller that resource, whatever it is declared to return (an
+unannotated function returns `Any`; `-> Response` names no resource). Its calls are
+creations, judged where they stand.
+
+A return counts when it is a creation call (`return socket.socket()`, `return await
+connect(dsn)`), or a local bound once to one and neither entered, released nor stored
+elsewhere before it is returned. Which callee a creation names is decided by the caller of
+`factory_returns` with the names mypy resolved.
+
+Read from the body only for calls in the same module (rules/checker.py): mypy keeps no
+bodies of modules loaded from its cache, so the fact must not reach a caller elsewhere, as
+for the forwarded parameters of module-level functions (forwarding.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mypy.nodes import (
+    FUNC_NO_INFO,
+    AssignmentStmt,
+    AwaitExpr,
+    CallExpr,
+    Decorator,
+    Expression,
+    FuncDef,
+    MemberExpr,
+    NameExpr,
+    OverloadedFuncDef,
+    RefExpr,
+    ReturnStmt,
+    Statement,
+    TypeInfo,
+    Var,
+    WithStmt,
+)
+from mypy.types import Instance, get_proper_type
+
+from mypy_asyncres.names import RELEASE_CALLS
+from mypy_asyncres.sites.statements import expressions_of, statements_in
+
+# Whether this call, in this function, creates a resource (the engine's classification).
+IsCreation = Callable[[CallExpr, FuncDef], bool]
+
+
+def module_of(func: FuncDef) -> str:
+    return func.info.module_name if func.info is not FUNC_NO_INFO else func.fullname.rpartition(".")[0]
+
+
+def factory_returns(func: FuncDef, is_creation: IsCreation) -> bool:
+    """Whether every `return` of the function hands back a resource it creates."""
+    body = func.body.body
+    if not body or func.is_generator:
+        return False
+    last = body[-1]
+    if type(last) is not ReturnStmt or not isinstance(last.expr, (CallExpr, AwaitExpr, NameExpr)):
+        return False  # (cheap: most functions end otherwise, and this runs once per callee)
+    statements = statements_in(body)
+    returns = [s for s in statements if isinstance(s, ReturnStmt)]
+    return all(r.expr is not None and _returns_creation(r.expr, statements, func, is_creation) for r in returns)
+
+
+def callee_name(call: CallExpr, func: FuncDef) -> tuple[str, bool] | None:
+    """(the name mypy would ask a hook for, whether it is a method) of a call in the body:
+    a module-level name (`tempfile.NamedTemporaryFile`, `Conn`), a method on `self`
+    (`self._open()`), or a method of a field whose type is known (`self._session.get`)."""
+    callee = call.callee
+    if isinstance(callee, RefExpr) and isinstance(callee.node, (TypeInfo, FuncDef, Decorator, OverloadedFuncDef)):
+        return callee.node.fullname, False
+    if not isinstance(callee, MemberExpr) or func.info is FUNC_NO_INFO or not func.arguments:
+        return None
+    receiver, self_name = callee.expr, func.arguments[0].variable.name
+    if isinstance(receiver, NameExpr) and receiver.name == self_name:
+        return f"{func.info.fullname}.{callee.name}", True
+    if isinstance(receiver, MemberExpr) and isinstance(receiver.expr, NameExpr) and receiver.expr.name == self_name:
+        field = func.info.get(receiver.name)
+        typ = get_proper_type(field.node.type) if field is not None and isinstance(field.node, Var) else None
+        if isinstance(typ, Instance):
+            return f"{typ.type.fullname}.{callee.name}", True
+    return None
+
+
+def _creation_call(expr: Expression) -> CallExpr | None:
+    if isinstance(expr, AwaitExpr):
+        expr = expr.expr
+    return expr if isinstance(expr, CallExpr) else None
+
+
+def _returns_creation(expr: Expression, statements: list[Statement], func: FuncDef, is_creation: IsCreation) -> bool:
+    call = _creation_call(expr)
+    if call is not None:
+        return is_creation(call, func)
+    if not isinstance(expr, NameExpr):
+        return False
+    bound = _bound_once(expr.name, statements)
+    return bound is not None and is_creation(bound, func) and not _kept_or_released(expr.name, statements)
+
+
+def _bound_once(name: str, statements: list[Statement]) -> CallExpr | None:
+    """The creation call a local is bound to, if it is bound once (by `name = call`)."""
+    found: CallExpr | None = None
+    for stmt in statements:
+        if isinstance(stmt, AssignmentStmt):
+            if any(isinstance(lv, NameExpr) and lv.name == name for lv in stmt.lvalues):
+                if found is not None or len(stmt.lvalues) != 1:
+                    return None
+                found = _creation_call(stmt.rvalue)
+                if found is None:
+                    return None
+        elif isinstance(stmt, WithStmt) and any(
+            isinstance(t, NameExpr) and t.name == name for t in stmt.target if t is not None
+        ):
+            return None
+    return found
+
+
+def _kept_or_released(name: str, statements: list[Statement]) -> bool:
+    """Whether the function enters the local, releases it, or stores it elsewhere
+    (`self.conn = conn`, `other = conn`): then what it returns is closed or shared."""
+    for stmt in statements:
+        if isinstance(stmt, WithStmt) and any(isinstance(e, NameExpr) and e.name == name for e in stmt.expr):
+            return True
+        if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, NameExpr) and stmt.rvalue.name == name:
+            return True
+        for sub in expressions_of(stmt):
+            if (
+                isinstance(sub, CallExpr)
+                and isinstance(sub.callee, MemberExpr)
+                and sub.callee.name in RELEASE_CALLS
+                and isinstance(sub.callee.expr, NameExpr)
+                and sub.callee.expr.name == name
+            ):
+                return True
+    return False
