@@ -267,3 +267,28 @@ def test_daemon_follows_a_changed_ownership_flag(tmp_path: Path, daemon: list[st
     for default, expected in [("True", []), ("False", [passed]), ("True", [])]:
         (project / "lib.py").write_text(FLAG_LIB.format(default=default))
         assert run(project, *daemon, "run", "--", *FLAGS, *files) == expected, default
+
+
+FACTORY_LIB = """\
+from typing import IO
+def make(path: str) -> IO[str]:
+    f = open(path)
+{closing}    return f
+def use(path: str) -> None:
+    got = make(path)
+    print(got.read())
+"""
+
+
+def test_daemon_follows_a_factory_known_from_its_body(tmp_path: Path, daemon: list[str]) -> None:
+    """A function whose every return hands back what it creates is a factory for the
+    callers in its module; closing before the return makes it none. The daemon rechecks
+    the whole module that changed, so its callers follow."""
+    project = _owner_project(tmp_path, "")
+    bound = [
+        'lib.py:6: error: "make(...)" must be entered with "with", but it is bound to "got"  [resource-not-entered]',
+        'lib.py:6: note: Use "with ... as got:" so that it is released on every path',
+    ]
+    for closing, expected in [("", bound), ("    f.close()\n", []), ("", bound)]:
+        (project / "lib.py").write_text(FACTORY_LIB.format(closing=closing))
+        assert run(project, *daemon, "run", "--", *FLAGS, "app.py", "lib.py") == expected, closing
