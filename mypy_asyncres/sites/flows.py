@@ -66,8 +66,9 @@ def calls_with(stmt: Statement, name: str) -> bool:
 
 
 # Settings of a fresh socket or file that do not fail on a valid descriptor (`bind`,
-# `connect`, `setsockopt` with an option the system may lack, do).
-_SETTERS_THAT_CANNOT_FAIL = frozenset({"set_inheritable", "setblocking", "set_blocking", "fileno"})
+# `connect`, `setsockopt` with an option the system may lack, do), and a session's
+# adapter table (`sess.mount(prefix, adapter)` only files the adapter).
+_SETTERS_THAT_CANNOT_FAIL = frozenset({"set_inheritable", "setblocking", "set_blocking", "fileno", "mount"})
 
 
 def _cannot_fail(call: CallExpr, method: str, bare: Expression | None) -> bool:
