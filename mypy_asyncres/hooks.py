@@ -11,8 +11,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from mypy.nodes import CallExpr, FuncDef, MypyFile, SuperExpr, SymbolNode, TypeInfo
 from mypy.checker import TypeChecker
+from mypy.nodes import FUNC_NO_INFO, CallExpr, FuncDef, MypyFile, SuperExpr, SymbolNode, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
@@ -20,7 +20,7 @@ from mypy.types import Type
 from mypy_asyncres.cache.daemon import record_mark_dependencies
 from mypy_asyncres.config import Config, release_methods
 from mypy_asyncres.facts.marked import check_decorator_application, record_owns
-from mypy_asyncres.facts.returned_creations import callee_name, factory_returns, module_of
+from mypy_asyncres.facts.returned_creations import callee_name, factory_returns, hands_back_own_kind, module_of
 from mypy_asyncres.guard import guarded, guarded_call
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.mypy_internals import errors_hidden
@@ -72,6 +72,7 @@ class Engine:
         self.method_hooks = method_hooks
         self._super_producers: dict[str, Producer | None] = {}
         self._reading: set[str] = set()  # factories whose bodies are being read (recursion)
+        self._inner_producers: dict[str, Producer | None] = {}  # callees named in factories' returns
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""
@@ -126,7 +127,10 @@ class Engine:
             return None, ""
 
     def _factory_read(self, func: FuncDef, fullname: str) -> Producer | None:
-        """A factory known from its body: every `return` hands back what it creates."""
+        """A factory known from its body: every `return` hands back what it creates (a
+        method declared to return its own kind is fluent, whatever it delegates to)."""
+        if func.info is not FUNC_NO_INFO and hands_back_own_kind(func, func.info):
+            return None
         self._reading.add(fullname)
         try:
             if factory_returns(func, self._creates):
@@ -141,9 +145,14 @@ class Engine:
         named = callee_name(call, func)
         if named is None:
             return False
-        producer = self._classify(*named)[0]
+        key = f"{named[1]}:{named[0]}"
+        producer = self._memo.answer(self._inner_producers, key, lambda: self._classify(*named)[0])
         if producer is None or producer.only_in not in ("", module_of(func)):
             return False
+        if not producer.always and named[1] and func.info is not FUNC_NO_INFO:
+            method = method_through_mro(func.info, named[0].rpartition(".")[2])
+            if method is not None and hands_back_own_kind(method[1], func.info):
+                return False  # `return await self.execute_command(...)` of a pipeline: fluent
         required = self.types.catalogue.required_keywords(producer.fullname)
         return not required or passes_true(call, required)
 

@@ -32,11 +32,12 @@ from mypy.nodes import (
     RefExpr,
     ReturnStmt,
     Statement,
+    SymbolNode,
     TypeInfo,
     Var,
     WithStmt,
 )
-from mypy.types import Instance, get_proper_type
+from mypy.types import CallableType, Instance, Type, TypeVarType, UnionType, get_proper_type
 
 from mypy_asyncres.names import RELEASE_CALLS
 from mypy_asyncres.sites.statements import expressions_of, statements_in
@@ -57,9 +58,39 @@ def factory_returns(func: FuncDef, is_creation: IsCreation) -> bool:
     last = body[-1]
     if type(last) is not ReturnStmt or not isinstance(last.expr, (CallExpr, AwaitExpr, NameExpr)):
         return False  # (cheap: most functions end otherwise, and this runs once per callee)
+    call = _creation_call(last.expr)
+    if call is not None and not is_creation(call, func):
+        return False  # most that end with a call return no creation: no need to list the body
     statements = statements_in(body)
-    returns = [s for s in statements if isinstance(s, ReturnStmt)]
+    returns = [s for s in statements if isinstance(s, ReturnStmt) and s is not last]
+    if call is None:
+        returns.append(last)
     return all(r.expr is not None and _returns_creation(r.expr, statements, func, is_creation) for r in returns)
+
+
+def hands_back_own_kind(func: SymbolNode, info: TypeInfo) -> bool:
+    """Whether a method is declared to return its own class (or a base), also awaited or
+    as a Union member (`-> Union[Pipeline, Awaitable[Pipeline]]`), or `Self`: a fluent
+    method hands back the receiver, which its creator already owns."""
+    sig = func.func.type if isinstance(func, Decorator) else func.type if isinstance(func, FuncDef) else None
+    if not isinstance(sig, CallableType):
+        return False
+    return any(
+        isinstance(t, TypeVarType) or (isinstance(t, Instance) and info.has_base(t.type.fullname))
+        for t in _members(sig.ret_type)
+    )
+
+
+def _members(typ: Type) -> list[Type]:
+    """The type, its Union members, and the type arguments of each (one level: what an
+    awaitable gives)."""
+    proper = get_proper_type(typ)
+    items = [get_proper_type(t) for t in proper.items] if isinstance(proper, UnionType) else [proper]
+    found: list[Type] = list(items)
+    for item in items:
+        if isinstance(item, Instance):
+            found.extend(get_proper_type(arg) for arg in item.args)
+    return found
 
 
 def callee_name(call: CallExpr, func: FuncDef) -> tuple[str, bool] | None:
