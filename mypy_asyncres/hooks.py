@@ -20,7 +20,13 @@ from mypy.types import Type
 from mypy_asyncres.cache.daemon import record_mark_dependencies
 from mypy_asyncres.config import Config, release_methods
 from mypy_asyncres.facts.marked import check_decorator_application, record_owns
-from mypy_asyncres.facts.returned_creations import callee_name, factory_returns, hands_back_own_kind, module_of
+from mypy_asyncres.facts.returned_creations import (
+    callee_name,
+    declared_releasable,
+    factory_returns,
+    hands_back_own_kind,
+    module_of,
+)
 from mypy_asyncres.guard import guarded, guarded_call
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.mypy_internals import errors_hidden
@@ -129,7 +135,7 @@ class Engine:
     def _factory_read(self, func: FuncDef, fullname: str) -> Producer | None:
         """A factory known from its body: every `return` hands back what it creates (a
         method declared to return its own kind is fluent, whatever it delegates to)."""
-        if func.info is not FUNC_NO_INFO and hands_back_own_kind(func, func.info):
+        if not declared_releasable(func) or (func.info is not FUNC_NO_INFO and hands_back_own_kind(func, func.info)):
             return None
         self._reading.add(fullname)
         try:

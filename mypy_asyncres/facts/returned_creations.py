@@ -37,10 +37,11 @@ from mypy.nodes import (
     Var,
     WithStmt,
 )
-from mypy.types import CallableType, Instance, Type, TypeVarType, UnionType, get_proper_type
+from mypy.types import AnyType, CallableType, Instance, Type, TypeVarType, UnionType, get_proper_type
 
 from mypy_asyncres.names import RELEASE_CALLS
 from mypy_asyncres.sites.statements import expressions_of, statements_in
+from mypy_asyncres.typeops import has_enter_and_exit, unwrap_coroutine
 
 # Whether this call, in this function, creates a resource (the engine's classification).
 IsCreation = Callable[[CallExpr, FuncDef], bool]
@@ -66,6 +67,24 @@ def factory_returns(func: FuncDef, is_creation: IsCreation) -> bool:
     if call is None:
         returns.append(last)
     return all(r.expr is not None and _returns_creation(r.expr, statements, func, is_creation) for r in returns)
+
+
+def declared_releasable(func: FuncDef) -> bool:
+    """Whether the caller can release what the function returns, as it is declared: not
+    declared (`Any`), or a class with `__enter__`/`__exit__` or a release method, also as a
+    Union member (`-> Response`, `-> IO[bytes]`). `-> object` hides what it is."""
+    sig = func.type
+    if not isinstance(sig, CallableType):
+        return True
+    ret = unwrap_coroutine(get_proper_type(sig.ret_type))
+    if isinstance(ret, AnyType):
+        return True
+    items = [get_proper_type(t) for t in ret.items] if isinstance(ret, UnionType) else [ret]
+    return any(
+        isinstance(t, Instance)
+        and (has_enter_and_exit(t.type) or any(t.type.get(name) is not None for name in RELEASE_CALLS))
+        for t in items
+    )
 
 
 def hands_back_own_kind(func: SymbolNode, info: TypeInfo) -> bool:
