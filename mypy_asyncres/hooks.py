@@ -25,6 +25,7 @@ from mypy_asyncres.facts.returned_creations import (
     declared_releasable,
     factory_returns,
     hands_back_own_kind,
+    may_be_factory,
     module_of,
 )
 from mypy_asyncres.guard import guarded, guarded_call
@@ -135,7 +136,9 @@ class Engine:
     def _factory_read(self, func: FuncDef, fullname: str) -> Producer | None:
         """A factory known from its body: every `return` hands back what it creates (a
         method declared to return its own kind is fluent, whatever it delegates to)."""
-        if not declared_releasable(func) or (func.info is not FUNC_NO_INFO and hands_back_own_kind(func, func.info)):
+        if not may_be_factory(func) or not declared_releasable(func):
+            return None
+        if func.info is not FUNC_NO_INFO and hands_back_own_kind(func, func.info):
             return None
         self._reading.add(fullname)
         try:

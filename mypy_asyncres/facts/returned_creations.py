@@ -51,14 +51,23 @@ def module_of(func: FuncDef) -> str:
     return func.info.module_name if func.info is not FUNC_NO_INFO else func.fullname.rpartition(".")[0]
 
 
-def factory_returns(func: FuncDef, is_creation: IsCreation) -> bool:
-    """Whether every `return` of the function hands back a resource it creates."""
+def may_be_factory(func: FuncDef) -> bool:
+    """Whether the function ends with `return <call>` or `return <name>` (cheap: most
+    functions end otherwise, and this is asked once per callee)."""
     body = func.body.body
     if not body or func.is_generator:
         return False
     last = body[-1]
-    if type(last) is not ReturnStmt or not isinstance(last.expr, (CallExpr, AwaitExpr, NameExpr)):
-        return False  # (cheap: most functions end otherwise, and this runs once per callee)
+    return type(last) is ReturnStmt and isinstance(last.expr, (CallExpr, AwaitExpr, NameExpr))
+
+
+def factory_returns(func: FuncDef, is_creation: IsCreation) -> bool:
+    """Whether every `return` of the function hands back a resource it creates (for a
+    function that may_be_factory)."""
+    body = func.body.body
+    last = body[-1]
+    if not isinstance(last, ReturnStmt) or last.expr is None:
+        return False
     call = _creation_call(last.expr)
     if call is not None and not is_creation(call, func):
         return False  # most that end with a call return no creation: no need to list the body
