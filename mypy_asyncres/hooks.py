@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from mypy.checker import TypeChecker
-from mypy.nodes import FUNC_NO_INFO, CallExpr, FuncDef, MypyFile, SuperExpr, SymbolNode, TypeInfo
+from mypy.nodes import CallExpr, FuncDef, MypyFile, SuperExpr, SymbolNode, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
@@ -20,14 +20,7 @@ from mypy.types import Type
 from mypy_asyncres.cache.daemon import record_mark_dependencies
 from mypy_asyncres.config import Config, release_methods
 from mypy_asyncres.facts.marked import check_decorator_application, record_owns
-from mypy_asyncres.facts.returned_creations import (
-    callee_name,
-    declared_releasable,
-    factory_returns,
-    hands_back_own_kind,
-    may_be_factory,
-    module_of,
-)
+from mypy_asyncres.facts.returned_creations import FactoryReader
 from mypy_asyncres.guard import guarded, guarded_call
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.mypy_internals import errors_hidden
@@ -40,7 +33,6 @@ from mypy_asyncres.resources.catalogue import (
 )
 from mypy_asyncres.resources.predicate import Producer, ResourceTypes, classify_callee
 from mypy_asyncres.rules.checker import CallChecker
-from mypy_asyncres.sites.model import passes_true
 from mypy_asyncres.typeops import method_through_mro
 
 Lookup = Callable[[str], Any]
@@ -78,8 +70,9 @@ class Engine:
         self.function_hooks = function_hooks
         self.method_hooks = method_hooks
         self._super_producers: dict[str, Producer | None] = {}
-        self._reading: set[str] = set()  # factories whose bodies are being read (recursion)
-        self._inner_producers: dict[str, Producer | None] = {}  # callees named in factories' returns
+        self._factories = FactoryReader(
+            lambda name, is_method: self._classify(name, is_method)[0], self.types.catalogue, self._memo
+        )
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
         """The hook for calls of `fullname`, or None to leave them to mypy."""
@@ -125,45 +118,13 @@ class Engine:
             node, owner, defining_name = found
             defining_class = owner.fullname if isinstance(owner, TypeInfo) else ""
             producer = classify_callee(node, owner, defining_name, self.types)
-            if producer is None and type(node) is FuncDef and defining_name not in self._reading:
-                producer = self._factory_read(node, defining_name)
+            if producer is None and type(node) is FuncDef:
+                producer = self._factories.read(node, defining_name)
             return producer, defining_class
         except Exception:
             if os.environ.get("MYPY_ASYNCRES_DEBUG"):
                 raise
             return None, ""
-
-    def _factory_read(self, func: FuncDef, fullname: str) -> Producer | None:
-        """A factory known from its body: every `return` hands back what it creates (a
-        method declared to return its own kind is fluent, whatever it delegates to)."""
-        if not may_be_factory(func) or not declared_releasable(func):
-            return None
-        if func.info is not FUNC_NO_INFO and hands_back_own_kind(func, func.info):
-            return None
-        self._reading.add(fullname)
-        try:
-            if factory_returns(func, self._creates):
-                return Producer(fullname, always=True, only_in=module_of(func))
-            return None
-        finally:
-            self._reading.discard(fullname)
-
-    def _creates(self, call: CallExpr, func: FuncDef) -> bool:
-        """Whether a call in a factory's body creates a resource (as the call's own hook
-        would decide: `stream=True` where the catalogue asks for it)."""
-        named = callee_name(call, func)
-        if named is None:
-            return False
-        key = f"{named[1]}:{named[0]}"
-        producer = self._memo.answer(self._inner_producers, key, lambda: self._classify(*named)[0])
-        if producer is None or producer.only_in not in ("", module_of(func)):
-            return False
-        if not producer.always and named[1] and func.info is not FUNC_NO_INFO:
-            method = method_through_mro(func.info, named[0].rpartition(".")[2])
-            if method is not None and hands_back_own_kind(method[1], func.info):
-                return False  # `return await self.execute_command(...)` of a pipeline: fluent
-        required = self.types.catalogue.required_keywords(producer.fullname)
-        return not required or passes_true(call, required)
 
     def _callee(
         self, fullname: str, is_method: bool

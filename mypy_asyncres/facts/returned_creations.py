@@ -6,8 +6,9 @@ creations, judged where they stand.
 
 A return counts when it is a creation call (`return socket.socket()`, `return await
 connect(dsn)`), or a local bound once to one and neither entered, released nor stored
-elsewhere before it is returned. Which callee a creation names is decided by the caller of
-`factory_returns` with the names mypy resolved.
+elsewhere before it is returned. Which callee a creation call names is decided with the
+names mypy resolved, and whether that callee produces a resource by the engine's own
+classification of callees (FactoryReader).
 
 Read from the body only for calls in the same module (rules/checker.py): mypy keeps no
 bodies of modules loaded from its cache, so the fact must not reach a caller elsewhere, as
@@ -39,12 +40,62 @@ from mypy.nodes import (
 )
 from mypy.types import AnyType, CallableType, Instance, Type, TypeVarType, UnionType, get_proper_type
 
+from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.names import RELEASE_CALLS
+from mypy_asyncres.resources.catalogue import Catalogue
+from mypy_asyncres.resources.predicate import Producer
+from mypy_asyncres.sites.model import passes_true
 from mypy_asyncres.sites.statements import expressions_of, statements_in
-from mypy_asyncres.typeops import has_enter_and_exit, unwrap_coroutine
+from mypy_asyncres.typeops import has_enter_and_exit, method_through_mro, unwrap_coroutine
 
-# Whether this call, in this function, creates a resource (the engine's classification).
+# Whether this call, in this function, creates a resource.
 IsCreation = Callable[[CallExpr, FuncDef], bool]
+# The engine's classification of a callee: (the name mypy asks a hook for, is a method).
+Classify = Callable[[str, bool], "Producer | None"]
+
+
+class FactoryReader:
+    """Decides, once per callee, whether a function is a factory known from its body."""
+
+    def __init__(self, classify: Classify, catalogue: Catalogue, memo: BuildMemo) -> None:
+        self._classify = classify
+        self._catalogue = catalogue
+        self._memo = memo
+        self._reading: set[str] = set()  # factories whose bodies are being read (recursion)
+        self._named: dict[str, Producer | None] = {}  # callees named in factories' returns
+
+    def read(self, func: FuncDef, fullname: str) -> Producer | None:
+        """A Producer for the function's calls in its module, if every `return` hands back
+        what it creates (a method declared to return its own kind is fluent, whatever it
+        delegates to)."""
+        if fullname in self._reading or not may_be_factory(func) or not declared_releasable(func):
+            return None
+        if func.info is not FUNC_NO_INFO and hands_back_own_kind(func, func.info):
+            return None
+        self._reading.add(fullname)
+        try:
+            if factory_returns(func, self._creates):
+                return Producer(fullname, always=True, only_in=module_of(func))
+            return None
+        finally:
+            self._reading.discard(fullname)
+
+    def _creates(self, call: CallExpr, func: FuncDef) -> bool:
+        """Whether a call in a factory's body creates a resource (as the call's own hook
+        would decide: `stream=True` where the catalogue asks for it)."""
+        named = callee_name(call, func)
+        if named is None:
+            return False
+        name, is_method = named
+        producer = self._memo.answer(self._named, f"{is_method}:{name}", lambda: self._classify(name, is_method))
+        if producer is None or producer.only_in not in ("", module_of(func)):
+            return False
+        if not producer.always and is_method and func.info is not FUNC_NO_INFO:
+            method = method_through_mro(func.info, name.rpartition(".")[2])
+            if method is not None and hands_back_own_kind(method[1], func.info):
+                return False  # `return await self.execute_command(...)` of a pipeline: fluent
+        required = self._catalogue.required_keywords(producer.fullname)
+        return not required or passes_true(call, required)
 
 
 def module_of(func: FuncDef) -> str:
