@@ -75,7 +75,7 @@ class FactoryReader:
         self._reading.add(fullname)
         try:
             if factory_returns(func, self._creates):
-                return Producer(fullname, always=True, only_in=module_of(func))
+                return Producer(fullname, always=True, only_in=module_of(func), async_def=func.is_coroutine)
             return None
         finally:
             self._reading.discard(fullname)

@@ -154,6 +154,9 @@ class Producer:
     # A factory read from its body (facts/returned_creations.py): only its calls in this
     # module are creations.
     only_in: str = ""
+    # Such a factory is an `async def`: mypy before 2.4 types the calls of an unannotated
+    # one as `Any`, not as a coroutine.
+    async_def: bool = False
 
 
 def _signatures(node: SymbolNode) -> list[CallableType]:

@@ -22,6 +22,7 @@ from mypy.types import (
     Instance,
     TupleType,
     Type,
+    TypeOfAny,
     TypeVarType,
     get_proper_type,
 )
@@ -178,6 +179,9 @@ class CallChecker:
         required = self.types.catalogue.required_keywords(producer.fullname)
         if required and not passes_true(call, required):
             return  # `client.send(request)` without `stream=True` reads the response
+        if producer.async_def and isinstance(get_proper_type(ret), AnyType):
+            any_type = AnyType(TypeOfAny.implementation_artifact)
+            ret = checker.named_generic_type("typing.Coroutine", [any_type, any_type, any_type])
         awaited = entry.awaited is not None
         produced = self.produced(producer, ret, awaited)
         if produced is None:
