@@ -45,7 +45,8 @@ from mypy_asyncres.names import RELEASE_CALLS
 from mypy_asyncres.resources.catalogue import Catalogue
 from mypy_asyncres.resources.predicate import Producer
 from mypy_asyncres.sites.model import passes_true
-from mypy_asyncres.sites.statements import expressions_of, statements_in
+from mypy_asyncres.sites.releases import releases_now
+from mypy_asyncres.sites.statements import is_target, statements_in
 from mypy_asyncres.typeops import has_enter_and_exit, method_through_mro, unwrap_coroutine
 
 # Whether this call, in this function, creates a resource.
@@ -227,20 +228,14 @@ def _bound_once(name: str, statements: list[Statement]) -> CallExpr | None:
 
 
 def _kept_or_released(name: str, statements: list[Statement]) -> bool:
-    """Whether the function enters the local, releases it, or stores it elsewhere
-    (`self.conn = conn`, `other = conn`): then what it returns is closed or shared."""
+    """Whether the function enters the local, releases or consumes it (sites/releases.py),
+    or stores it elsewhere (`self.conn = conn`, `other = conn`): then what it returns is
+    closed or shared."""
     for stmt in statements:
-        if isinstance(stmt, WithStmt) and any(isinstance(e, NameExpr) and e.name == name for e in stmt.expr):
+        if isinstance(stmt, WithStmt) and any(is_target(e, name) for e in stmt.expr):
             return True
-        if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, NameExpr) and stmt.rvalue.name == name:
+        if isinstance(stmt, AssignmentStmt) and is_target(stmt.rvalue, name):
             return True
-        for sub in expressions_of(stmt):
-            if (
-                isinstance(sub, CallExpr)
-                and isinstance(sub.callee, MemberExpr)
-                and sub.callee.name in RELEASE_CALLS
-                and isinstance(sub.callee.expr, NameExpr)
-                and sub.callee.expr.name == name
-            ):
-                return True
+        if releases_now(stmt, name):
+            return True
     return False
