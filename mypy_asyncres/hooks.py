@@ -71,7 +71,10 @@ class Engine:
         self.method_hooks = method_hooks
         self._super_producers: dict[str, Producer | None] = {}
         self._factories = FactoryReader(
-            lambda name, is_method: self._classify(name, is_method)[0], self.types.catalogue, self._memo
+            lambda name, is_method: self._classify(name, is_method)[0],
+            self._callee_node,
+            self.types.catalogue,
+            self._memo,
         )
 
     def call_hook(self, fullname: str, is_method: bool) -> Callable[[Any], Type] | None:
@@ -125,6 +128,10 @@ class Engine:
             if os.environ.get("MYPY_ASYNCRES_DEBUG"):
                 raise
             return None, ""
+
+    def _callee_node(self, fullname: str, is_method: bool) -> SymbolNode | None:
+        found = self._callee(fullname, is_method)
+        return found[0] if found is not None else None
 
     def _callee(
         self, fullname: str, is_method: bool

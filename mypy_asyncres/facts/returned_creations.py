@@ -38,28 +38,38 @@ from mypy.nodes import (
     Var,
     WithStmt,
 )
-from mypy.types import AnyType, CallableType, Instance, Type, TypeVarType, UnionType, get_proper_type
+from mypy.types import AnyType, CallableType, Instance, Overloaded, Type, TypeVarType, UnionType, get_proper_type
+from mypy.typevars import fill_typevars
 
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.names import RELEASE_CALLS
 from mypy_asyncres.resources.catalogue import Catalogue
 from mypy_asyncres.resources.predicate import Producer
-from mypy_asyncres.sites.model import passes_true
+from mypy_asyncres.sites.model import is_name, passes_true
 from mypy_asyncres.sites.releases import releases_now
-from mypy_asyncres.sites.statements import is_target, statements_in
-from mypy_asyncres.typeops import has_enter_and_exit, method_through_mro, unwrap_coroutine
+from mypy_asyncres.sites.statements import expressions_of, statements_in
+from mypy_asyncres.typeops import (
+    await_result,
+    enterable_or_unknown,
+    has_enter_and_exit,
+    method_through_mro,
+    unwrap_coroutine,
+)
 
 # Whether this call, in this function, creates a resource.
 IsCreation = Callable[[CallExpr, FuncDef], bool]
 # The engine's classification of a callee: (the name mypy asks a hook for, is a method).
 Classify = Callable[[str, bool], "Producer | None"]
+# The engine's look-up of the callee's node by that name.
+Callee = Callable[[str, bool], "SymbolNode | None"]
 
 
 class FactoryReader:
     """Decides, once per callee, whether a function is a factory known from its body."""
 
-    def __init__(self, classify: Classify, catalogue: Catalogue, memo: BuildMemo) -> None:
+    def __init__(self, classify: Classify, callee: Callee, catalogue: Catalogue, memo: BuildMemo) -> None:
         self._classify = classify
+        self._callee = callee
         self._catalogue = catalogue
         self._memo = memo
         self._reading: set[str] = set()  # factories whose bodies are being read (recursion)
@@ -75,11 +85,41 @@ class FactoryReader:
             return None
         self._reading.add(fullname)
         try:
-            if factory_returns(func, self._creates):
-                return Producer(fullname, always=True, only_in=module_of(func), async_def=func.is_coroutine)
-            return None
+            creation = factory_returns(func, self._creates)
         finally:
             self._reading.discard(fullname)
+        if creation is None:
+            return None
+        call = _creation_call(creation)
+        named = callee_name(call, func) if call is not None else None
+        inner = self._producer(*named) if named is not None else None
+        return Producer(
+            fullname,
+            always=True,
+            only_in=module_of(func),
+            async_def=func.is_coroutine,
+            creates=inner.creates or inner.fullname if inner is not None else "",
+            enterable=self._enterable(named, isinstance(creation, AwaitExpr)) if named is not None else None,
+        )
+
+    def _producer(self, name: str, is_method: bool) -> Producer | None:
+        return self._memo.answer(self._named, f"{is_method}:{name}", lambda: self._classify(name, is_method))
+
+    def _enterable(self, named: tuple[str, bool], awaited: bool) -> bool | None:
+        """Whether what the creation call gives (awaited, if the factory awaits it) can be
+        entered, as its callee is declared; None if that is not known."""
+        node = self._callee(*named)
+        if isinstance(node, TypeInfo):
+            return enterable_or_unknown(fill_typevars(node))
+        sig = node.func.type if isinstance(node, Decorator) else getattr(node, "type", None)
+        items = sig.items if isinstance(sig, Overloaded) else [sig] if isinstance(sig, CallableType) else []
+        answers = set()
+        for item in items:
+            result = await_result(item.ret_type) if awaited else item.ret_type
+            if result is None or isinstance(get_proper_type(result), AnyType):
+                return None
+            answers.add(enterable_or_unknown(result))
+        return answers.pop() if len(answers) == 1 else None
 
     def _creates(self, call: CallExpr, func: FuncDef) -> bool:
         """Whether a call in a factory's body creates a resource (as the call's own hook
@@ -88,10 +128,11 @@ class FactoryReader:
         if named is None:
             return False
         name, is_method = named
-        producer = self._memo.answer(self._named, f"{is_method}:{name}", lambda: self._classify(name, is_method))
+        producer = self._producer(name, is_method)
         if producer is None or producer.only_in not in ("", module_of(func)):
             return False
-        if not producer.always and is_method and func.info is not FUNC_NO_INFO:
+        on_self = is_method and func.info is not FUNC_NO_INFO and name.startswith(f"{func.info.fullname}.")
+        if not producer.always and on_self:
             method = method_through_mro(func.info, name.rpartition(".")[2])
             if method is not None and hands_back_own_kind(method[1], func.info):
                 return False  # `return await self.execute_command(...)` of a pipeline: fluent
@@ -113,21 +154,23 @@ def may_be_factory(func: FuncDef) -> bool:
     return type(last) is ReturnStmt and isinstance(last.expr, (CallExpr, AwaitExpr, NameExpr))
 
 
-def factory_returns(func: FuncDef, is_creation: IsCreation) -> bool:
-    """Whether every `return` of the function hands back a resource it creates (for a
-    function that may_be_factory)."""
+def factory_returns(func: FuncDef, is_creation: IsCreation) -> Expression | None:
+    """The creation behind the last `return` (the call, awaited or not) if every `return`
+    of the function hands back a resource it creates (for a function that may_be_factory)."""
     body = func.body.body
     last = body[-1]
     if not isinstance(last, ReturnStmt) or last.expr is None:
-        return False
+        return None
     call = _creation_call(last.expr)
     if call is not None and not is_creation(call, func):
-        return False  # most that end with a call return no creation: no need to list the body
+        return None  # most that end with a call return no creation: no need to list the body
     statements = statements_in(body)
-    returns = [s for s in statements if isinstance(s, ReturnStmt) and s is not last]
-    if call is None:
-        returns.append(last)
-    return all(r.expr is not None and _returns_creation(r.expr, statements, func, is_creation) for r in returns)
+    returns = [s for s in statements if isinstance(s, ReturnStmt)]
+    if not all(r.expr is not None and _returns_creation(r.expr, statements, func, is_creation) for r in returns):
+        return None
+    if isinstance(last.expr, NameExpr):
+        return _bound_once(last.expr.name, statements)
+    return last.expr
 
 
 def declared_releasable(func: FuncDef) -> bool:
@@ -206,20 +249,20 @@ def _returns_creation(expr: Expression, statements: list[Statement], func: FuncD
     if not isinstance(expr, NameExpr):
         return False
     bound = _bound_once(expr.name, statements)
-    return bound is not None and is_creation(bound, func) and not _kept_or_released(expr.name, statements)
+    call = _creation_call(bound) if bound is not None else None
+    return call is not None and is_creation(call, func) and not _kept_or_released(expr.name, statements)
 
 
-def _bound_once(name: str, statements: list[Statement]) -> CallExpr | None:
-    """The creation call a local is bound to, if it is bound once (by `name = call`)."""
-    found: CallExpr | None = None
+def _bound_once(name: str, statements: list[Statement]) -> Expression | None:
+    """What a local is bound to, if it is bound once, to a call (`name = call`, `name =
+    await call`)."""
+    found: Expression | None = None
     for stmt in statements:
         if isinstance(stmt, AssignmentStmt):
             if any(isinstance(lv, NameExpr) and lv.name == name for lv in stmt.lvalues):
-                if found is not None or len(stmt.lvalues) != 1:
+                if found is not None or len(stmt.lvalues) != 1 or _creation_call(stmt.rvalue) is None:
                     return None
-                found = _creation_call(stmt.rvalue)
-                if found is None:
-                    return None
+                found = stmt.rvalue
         elif isinstance(stmt, WithStmt) and any(
             isinstance(t, NameExpr) and t.name == name for t in stmt.target if t is not None
         ):
@@ -228,14 +271,30 @@ def _bound_once(name: str, statements: list[Statement]) -> CallExpr | None:
 
 
 def _kept_or_released(name: str, statements: list[Statement]) -> bool:
-    """Whether the function enters the local, releases or consumes it (sites/releases.py),
-    or stores it elsewhere (`self.conn = conn`, `other = conn`): then what it returns is
-    closed or shared."""
+    """Whether the function releases or consumes the local (sites/releases.py), or may hand
+    it to something else: any use but as a receiver (`f.write(data)`, `f.name`), as an
+    argument of a plain function (`raise_for_status(resp)`) or as what is returned. Kept
+    so (`self._all.append(s)`, `stack.enter_context(f)`, `atexit.register(f.close)`,
+    `other = f`, `with f:`), what it returns is shared or closed."""
     for stmt in statements:
-        if isinstance(stmt, WithStmt) and any(is_target(e, name) for e in stmt.expr):
-            return True
-        if isinstance(stmt, AssignmentStmt) and is_target(stmt.rvalue, name):
-            return True
         if releases_now(stmt, name):
+            return True
+        if isinstance(stmt, WithStmt) and any(is_name(e, name) for e in stmt.expr):
+            return True
+        expressions = expressions_of(stmt)
+        allowed: set[int] = set()
+        if isinstance(stmt, ReturnStmt) and stmt.expr is not None:
+            allowed.add(id(stmt.expr))
+        callees = {id(e.callee) for e in expressions if isinstance(e, CallExpr)}
+        for expr in expressions:
+            if isinstance(expr, MemberExpr) and is_name(expr.expr, name):
+                if expr.name in RELEASE_CALLS and id(expr) not in callees:
+                    return True  # its release method handed on (`atexit.register(f.close)`)
+                allowed.add(id(expr.expr))
+            elif isinstance(expr, CallExpr) and isinstance(expr.callee, NameExpr) and isinstance(
+                expr.callee.node, (FuncDef, Decorator, OverloadedFuncDef)
+            ):
+                allowed.update(id(arg) for arg in expr.args)
+        if any(is_name(e, name) and id(e) not in allowed for e in expressions):
             return True
     return False

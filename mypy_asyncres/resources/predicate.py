@@ -157,6 +157,10 @@ class Producer:
     # Such a factory is an `async def`: mypy before 2.4 types the calls of an unannotated
     # one as `Any`, not as a coroutine.
     async_def: bool = False
+    # What such a factory's creation calls: the catalogue's name for what it returns
+    # (whether its exit releases it), and whether that can be entered (None: not known).
+    creates: str = ""
+    enterable: bool | None = None
 
 
 def _signatures(node: SymbolNode) -> list[CallableType]:

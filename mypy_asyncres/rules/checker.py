@@ -206,12 +206,14 @@ class CallChecker:
                 field = owner, attribute
                 if records_dependencies(checker.options):
                     record_owner_dependencies(checker, owner)
-        exit_releases = self.types.exit_releases(resource, producer.fullname)
+        exit_releases = self.types.exit_releases(resource, producer.creates or producer.fullname)
         if site.kind is Kind.WITH and site.statement is not None and exit_releases:
             self._check_after_exit(checker, site, resource)
         # Most checked calls are fine: name the resource (format_type is not cheap) only
         # for a finding.
         enterable = produced.enterable
+        if producer.enterable is not None and isinstance(get_proper_type(resource), AnyType):
+            enterable = producer.enterable  # a factory known from its body: as its creation is declared
         if judge(site, resource, self.types, "", exit_releases=exit_releases, enterable=enterable, field=field) is None:
             if stats.enabled:
                 outcome = stats.ENTERED if site.kind in ENTERED else stats.HANDED_OFF
