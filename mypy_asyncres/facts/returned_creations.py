@@ -5,12 +5,12 @@ unannotated function returns `Any`; `-> Response` names no resource). Its calls 
 creations, judged where they stand.
 
 A return counts when it is a creation call (`return socket.socket()`, `return await
-connect(dsn)`), or a local bound once to one and neither entered, released nor stored
-elsewhere before it is returned. Which callee a creation call names is decided with the
-names mypy resolved, and whether that callee produces a resource by the engine's own
-classification of callees (FactoryReader).
+connect(dsn)`), or a local bound once to one and neither entered, released nor handed to
+anything but a plain function or its own methods before it is returned. Which callee a
+creation call names is decided with the names mypy resolved, and whether that callee
+produces a resource by the engine's own classification of callees (FactoryReader).
 
-Read from the body only for calls in the same module (rules/checker.py): mypy keeps no
+Read from the body only for calls in the same module (`Producer.only_in`, hooks.py): mypy keeps no
 bodies of modules loaded from its cache, so the fact must not reach a caller elsewhere, as
 for the forwarded parameters of module-level functions (forwarding.py).
 """
@@ -38,13 +38,13 @@ from mypy.nodes import (
     Var,
     WithStmt,
 )
-from mypy.types import AnyType, CallableType, Instance, Overloaded, Type, TypeVarType, UnionType, get_proper_type
+from mypy.types import AnyType, CallableType, Instance, Type, TypeVarType, UnionType, get_proper_type
 from mypy.typevars import fill_typevars
 
 from mypy_asyncres.memo import BuildMemo
 from mypy_asyncres.names import RELEASE_CALLS
 from mypy_asyncres.resources.catalogue import Catalogue
-from mypy_asyncres.resources.predicate import Producer
+from mypy_asyncres.resources.predicate import Producer, signatures
 from mypy_asyncres.sites.model import is_name, passes_true
 from mypy_asyncres.sites.releases import releases_now
 from mypy_asyncres.sites.statements import expressions_of, statements_in
@@ -111,10 +111,10 @@ class FactoryReader:
         node = self._callee(*named)
         if isinstance(node, TypeInfo):
             return enterable_or_unknown(fill_typevars(node))
-        sig = node.func.type if isinstance(node, Decorator) else getattr(node, "type", None)
-        items = sig.items if isinstance(sig, Overloaded) else [sig] if isinstance(sig, CallableType) else []
+        if node is None:
+            return None
         answers = set()
-        for item in items:
+        for item in signatures(node):
             result = await_result(item.ret_type) if awaited else item.ret_type
             if result is None or isinstance(get_proper_type(result), AnyType):
                 return None
@@ -195,11 +195,9 @@ def hands_back_own_kind(func: SymbolNode, info: TypeInfo) -> bool:
     """Whether a method is declared to return its own class (or a base), also awaited or
     as a Union member (`-> Union[Pipeline, Awaitable[Pipeline]]`), or `Self`: a fluent
     method hands back the receiver, which its creator already owns."""
-    sig = func.func.type if isinstance(func, Decorator) else func.type if isinstance(func, FuncDef) else None
-    if not isinstance(sig, CallableType):
-        return False
     return any(
         isinstance(t, TypeVarType) or (isinstance(t, Instance) and info.has_base(t.type.fullname))
+        for sig in signatures(func)
         for t in _members(sig.ret_type)
     )
 
@@ -263,9 +261,7 @@ def _bound_once(name: str, statements: list[Statement]) -> Expression | None:
                 if found is not None or len(stmt.lvalues) != 1 or _creation_call(stmt.rvalue) is None:
                     return None
                 found = stmt.rvalue
-        elif isinstance(stmt, WithStmt) and any(
-            isinstance(t, NameExpr) and t.name == name for t in stmt.target if t is not None
-        ):
+        elif isinstance(stmt, WithStmt) and any(is_name(t, name) for t in stmt.target):
             return None
     return found
 

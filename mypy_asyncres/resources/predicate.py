@@ -163,7 +163,9 @@ class Producer:
     enterable: bool | None = None
 
 
-def _signatures(node: SymbolNode) -> list[CallableType]:
+def signatures(node: SymbolNode) -> list[CallableType]:
+    """The callee's signatures as calls see them (a decorated function's decorated type;
+    each item of an overload)."""
     typ: Type | None = None
     if isinstance(node, Decorator):
         typ = node.var.type or node.func.type
@@ -256,7 +258,7 @@ def classify_callee(
         return Producer(fullname, always=True, overloaded=_is_overloaded(node))
     if isinstance(owner, TypeInfo) and borrows(owner, fullname.rpartition(".")[2]):
         return None  # `def session(self) -> ClientSession: return self._session` lends it
-    for sig in _signatures(node):
+    for sig in signatures(node):
         ret = unwrap_coroutine(get_proper_type(sig.ret_type))
         if isinstance(owner, TypeInfo) and not _is_class_or_static(node) and _returns_own_kind(ret, owner):
             # `conn.configured() -> Conn` on Conn itself: a fluent method hands back
