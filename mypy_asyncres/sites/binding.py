@@ -21,6 +21,7 @@ from mypy_asyncres.sites.flows import (
     calls_with,
     every_branch_returns,
     handed_on_in,
+    handles_its_errors,
     next_use,
     statements_after,
 )
@@ -65,7 +66,7 @@ def after_binding(
     first = True
     read_past: list[Statement] = []  # statements read past: a use there can raise
     for stmt in statements_after(levels):
-        if is_flag(stmt, name):
+        if is_flag(stmt, name) or handles_its_errors(stmt, name):
             continue
         if first and (releases_now(stmt, name) or waits_without_pipes(stmt, name, value)):
             return Site(Kind.BOUND_THEN_RELEASED, name, function)

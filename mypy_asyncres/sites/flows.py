@@ -21,6 +21,7 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OperatorAssignmentStmt,
+    PassStmt,
     ReturnStmt,
     Statement,
     TryStmt,
@@ -33,8 +34,8 @@ from mypy_asyncres.names import (
     RELEASE_CALLS,
 )
 from mypy_asyncres.sites.model import Kind, Levels, argument_key, is_name
-from mypy_asyncres.sites.releases import is_flag, releases
-from mypy_asyncres.sites.statements import nested_statements, stack_call
+from mypy_asyncres.sites.releases import awaits_in, is_flag, releases
+from mypy_asyncres.sites.statements import ends_flow, nested_statements, stack_call
 
 
 def calls_with(stmt: Statement, name: str) -> bool:
@@ -75,6 +76,23 @@ def _cannot_fail(call: CallExpr, method: str, bare: Expression | None) -> bool:
     """A call on the value that does not fail: a setting above, or `proc.wait()` with no
     timeout that is the whole statement (`bare`, see calls_with)."""
     return method in _SETTERS_THAT_CANNOT_FAIL or (method == "wait" and not call.args and call is bare)
+
+
+def handles_its_errors(stmt: Statement, name: str) -> bool:
+    """A `try` that keeps what its body raises, so nothing leaves it: `try: n =
+    int(resp.headers["content-length"])`, `except (ValueError, KeyError): n = None`.
+    Its body only reads `name` (no call uses it, no `await`: cancellation passes a
+    narrow handler) and each handler is bookkeeping that cannot raise."""
+    if not isinstance(stmt, TryStmt) or not stmt.handlers or stmt.finally_body is not None:
+        return False
+    if stmt.else_body is not None or awaits_in(stmt):
+        return False
+    for inner in stmt.body.body:
+        if not isinstance(inner, (AssignmentStmt, ExpressionStmt)) or calls_with(inner, name):
+            return False
+        if ends_flow(inner, name) or (isinstance(inner, AssignmentStmt) and is_name(inner.rvalue, name)):
+            return False
+    return all(isinstance(h, PassStmt) or is_flag(h, name) for handler in stmt.handlers for h in handler.body)
 
 
 def statements_after(levels: Levels) -> Iterator[Statement]:

@@ -26,6 +26,7 @@ from mypy.nodes import (
     ReturnStmt,
     Statement,
     StrExpr,
+    TempNode,
     TryStmt,
     TupleExpr,
     UnaryExpr,
@@ -207,14 +208,16 @@ def guards_field(text: str, value: Expression | None, levels: Levels) -> bool:
 
 def is_flag(stmt: Statement, name: str) -> bool:
     """Bookkeeping that cannot raise and leaves `name` alone: `owns = True`, `closed =
-    None`, an empty container (`tasks: list[Task[None]] = []`), or an attribute read of
-    the value itself (`path = tmp.name`)."""
+    None`, an empty container (`tasks: list[Task[None]] = []`), an attribute read of
+    the value itself (`path = tmp.name`), or a declaration alone (`length: int | None`)."""
     if not (
         isinstance(stmt, AssignmentStmt)
         and all(isinstance(lvalue, NameExpr) and lvalue.name != name for lvalue in stmt.lvalues)
     ):
         return False
     value = stmt.rvalue
+    if isinstance(value, TempNode):
+        return True
     if isinstance(value, (NameExpr, IntExpr, StrExpr, FloatExpr, BytesExpr)):
         return not is_name(value, name)
     if isinstance(value, (ListExpr, TupleExpr, DictExpr)):
