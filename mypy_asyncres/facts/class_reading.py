@@ -17,6 +17,7 @@ from typing import Any
 from mypy.nodes import (
     AssignmentStmt,
     ClassDef,
+    ConditionalExpr,
     Decorator,
     ExpressionStmt,
     FuncDef,
@@ -186,6 +187,39 @@ def _field_aliases(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict
     return found
 
 
+def _created_under_setting(
+    methods: dict[str, tuple[FuncDef, str | None, bool]], under_setting: dict[str, str], aliases: dict[str, str]
+) -> set[str]:
+    """Fields released under the same setting that chose to create them: `self.body =
+    open(p) if filename else BytesIO()`, with `filename` kept in `self.filename` (or a
+    property that returns it), then `close()`: `if self.filename: self.body.close()`.
+    The setting is a plain truthy test in both places."""
+    found = set()
+    for method, self_name, _ in methods.values():
+        if self_name is None:
+            continue
+        # A parameter stored in a field is that field's setting here (`self._name = name`).
+        parameter_fields: dict[str, set[str]] = {}
+        for attr, parameter in _parameter_stores(method, self_name):
+            parameter_fields.setdefault(parameter, set()).add(attr)
+        for stmt in statements_in(method.body.body):
+            if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, ConditionalExpr)):
+                continue
+            cond = stmt.rvalue.cond
+            tested_field = self_attribute(cond, self_name)
+            tested = {tested_field} if tested_field is not None else set()
+            if isinstance(cond, NameExpr):
+                tested = parameter_fields.get(cond.name, set())
+            for lvalue in stmt.lvalues:
+                field = self_attribute(lvalue, self_name)
+                if field is None or field not in under_setting:
+                    continue
+                setting = under_setting[field]
+                if {setting, aliases.get(setting, setting)} & tested:
+                    found.add(field)
+    return found
+
+
 def _stored_closers(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict[str, str]:
     """Fields that keep a bound release method of another field: `self._closer =
     self.fp.close` -> {"_closer": "fp"}."""
@@ -307,6 +341,9 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             for found in (method_facts.released, method_facts.always_released):
                 found |= {aliases[a] for a in found if a in aliases}
             released |= method_facts.released
+        under_setting = {a: s for f in facts.values() for a, s in f.under_setting.items() if a not in released}
+        if under_setting:
+            released |= _created_under_setting(methods, under_setting, aliases)
         always = set().union(*(f.always_released for f in facts.values()))
         if opaque:
             owns = _stored_parameters(methods, None)

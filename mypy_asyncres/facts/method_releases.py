@@ -102,6 +102,8 @@ class MethodReleases:
         self.always_released: set[str] = set()
         # Released only when ownership flags are true (`if self._close_handle:`): which.
         self.flags: dict[str, set[str]] = {}
+        # Released only when a setting is true (`if self.filename:`): which setting.
+        self.under_setting: dict[str, str] = {}
         self.calls: set[str] = set()
         conditions: dict[int, set[str]] = {}  # see _note_condition
         truthy: dict[int, set[str]] = {}
@@ -162,3 +164,7 @@ class MethodReleases:
                 if other_conditions and other_conditions <= truthy.get(id(expr), set()):
                     for attr in attrs:
                         self.flags.setdefault(attr, set()).update(other_conditions)
+            elif len(other_conditions) == 1 and other_conditions <= truthy.get(id(expr), set()):
+                (setting,) = other_conditions
+                for attr in attrs:
+                    self.under_setting[attr] = setting
