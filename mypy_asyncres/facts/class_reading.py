@@ -17,7 +17,6 @@ from typing import Any
 from mypy.nodes import (
     AssignmentStmt,
     ClassDef,
-    ConditionalExpr,
     Decorator,
     ExpressionStmt,
     FuncDef,
@@ -31,7 +30,8 @@ from mypy.types import CallableType, UnboundType
 
 from mypy_asyncres.cache import metadata
 from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
-from mypy_asyncres.facts.method_releases import MethodReleases, self_attribute
+from mypy_asyncres.facts.method_releases import MethodReleases, parameter_stores, self_attribute
+from mypy_asyncres.facts.setting_releases import created_under_setting
 from mypy_asyncres.names import (
     RELEASE_CALLS,
     is_owner_release_method,
@@ -96,22 +96,6 @@ def _returns_own_attribute(func: FuncDef, self_name: str) -> bool:
     )
 
 
-def _parameter_stores(method: FuncDef, self_name: str) -> list[tuple[str, str]]:
-    """(attribute, parameter) for each `self.<attribute> = <parameter>` at the top of a
-    method, where such stores stand, in order."""
-    parameters = {arg.variable.name for arg in method.arguments[1:]}
-    if not parameters:
-        return []
-    found = []
-    for stmt in method.body.body:
-        if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, NameExpr) and stmt.rvalue.name in parameters:
-            for lvalue in stmt.lvalues:
-                attr = self_attribute(lvalue, self_name)
-                if attr is not None:
-                    found.append((attr, stmt.rvalue.name))
-    return found
-
-
 def _stored_parameters(
     methods: dict[str, tuple[FuncDef, str | None, bool]], attributes: set[str] | None
 ) -> dict[str, list[str]]:
@@ -122,7 +106,7 @@ def _stored_parameters(
     for name, (method, self_name, _) in methods.items():
         if self_name is None:
             continue
-        for attr, parameter in _parameter_stores(method, self_name):
+        for attr, parameter in parameter_stores(method, self_name):
             if attributes is None or attr in attributes:
                 found = owns.setdefault(name, [])
                 if parameter not in found:
@@ -141,7 +125,7 @@ def _owned_under_flag(
         if self_name is None or len(method.arguments) < 3:
             continue
         arguments = {arg.variable.name: arg for arg in method.arguments[1:]}
-        stored = dict(_parameter_stores(method, self_name))  # attribute -> the parameter stored in it
+        stored = dict(parameter_stores(method, self_name))  # attribute -> the parameter stored in it
         for attr, param in stored.items():
             flag_params = {stored.get(flag) for flag in flagged.get(attr, ())}
             if len(flag_params) != 1 or None in flag_params:
@@ -184,39 +168,6 @@ def _field_aliases(methods: dict[str, tuple[FuncDef, str | None, bool]]) -> dict
             attr = self_attribute(value, self_name) if value is not None else None
             if attr is not None and attr != name:
                 found[name] = attr
-    return found
-
-
-def _created_under_setting(
-    methods: dict[str, tuple[FuncDef, str | None, bool]], under_setting: dict[str, str], aliases: dict[str, str]
-) -> set[str]:
-    """Fields released under the same setting that chose to create them: `self.body =
-    open(p) if filename else BytesIO()`, with `filename` kept in `self.filename` (or a
-    property that returns it), then `close()`: `if self.filename: self.body.close()`.
-    The setting is a plain truthy test in both places."""
-    found = set()
-    for method, self_name, _ in methods.values():
-        if self_name is None:
-            continue
-        # A parameter stored in a field is that field's setting here (`self._name = name`).
-        parameter_fields: dict[str, set[str]] = {}
-        for attr, parameter in _parameter_stores(method, self_name):
-            parameter_fields.setdefault(parameter, set()).add(attr)
-        for stmt in statements_in(method.body.body):
-            if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, ConditionalExpr)):
-                continue
-            cond = stmt.rvalue.cond
-            tested_field = self_attribute(cond, self_name)
-            tested = {tested_field} if tested_field is not None else set()
-            if isinstance(cond, NameExpr):
-                tested = parameter_fields.get(cond.name, set())
-            for lvalue in stmt.lvalues:
-                field = self_attribute(lvalue, self_name)
-                if field is None or field not in under_setting:
-                    continue
-                setting = under_setting[field]
-                if {setting, aliases.get(setting, setting)} & tested:
-                    found.add(field)
     return found
 
 
@@ -343,7 +294,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             released |= method_facts.released
         under_setting = {a: s for f in facts.values() for a, s in f.under_setting.items() if a not in released}
         if under_setting:
-            released |= _created_under_setting(methods, under_setting, aliases)
+            released |= created_under_setting(methods, under_setting, aliases)
         always = set().union(*(f.always_released for f in facts.values()))
         if opaque:
             owns = _stored_parameters(methods, None)

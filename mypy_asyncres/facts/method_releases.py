@@ -168,3 +168,19 @@ class MethodReleases:
                 (setting,) = other_conditions
                 for attr in attrs:
                     self.under_setting[attr] = setting
+
+
+def parameter_stores(method: FuncDef, self_name: str) -> list[tuple[str, str]]:
+    """(attribute, parameter) for each `self.<attribute> = <parameter>` at the top of a
+    method, where such stores stand, in order."""
+    parameters = {arg.variable.name for arg in method.arguments[1:]}
+    if not parameters:
+        return []
+    found = []
+    for stmt in method.body.body:
+        if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, NameExpr) and stmt.rvalue.name in parameters:
+            for lvalue in stmt.lvalues:
+                attr = self_attribute(lvalue, self_name)
+                if attr is not None:
+                    found.append((attr, stmt.rvalue.name))
+    return found

@@ -12,9 +12,11 @@ from mypy.nodes import (
     AwaitExpr,
     CallExpr,
     CastExpr,
+    DictionaryComprehension,
     Expression,
     ExpressionStmt,
     ForStmt,
+    GeneratorExpr,
     IfStmt,
     IndexExpr,
     IntExpr,
@@ -22,20 +24,23 @@ from mypy.nodes import (
     NameExpr,
     OperatorAssignmentStmt,
     PassStmt,
+    RefExpr,
     ReturnStmt,
     Statement,
     TryStmt,
     TupleExpr,
     WhileStmt,
     WithStmt,
+    YieldExpr,
+    YieldFromExpr,
 )
 
 from mypy_asyncres.names import (
     RELEASE_CALLS,
 )
 from mypy_asyncres.sites.model import Kind, Levels, argument_key, is_name
-from mypy_asyncres.sites.releases import awaits_in, is_flag, releases
-from mypy_asyncres.sites.statements import ends_flow, nested_statements, stack_call
+from mypy_asyncres.sites.releases import is_flag, releases
+from mypy_asyncres.sites.statements import ends_flow, expressions_of, nested_statements, stack_call
 
 
 def calls_with(stmt: Statement, name: str) -> bool:
@@ -81,18 +86,52 @@ def _cannot_fail(call: CallExpr, method: str, bare: Expression | None) -> bool:
 def handles_its_errors(stmt: Statement, name: str) -> bool:
     """A `try` that keeps what its body raises, so nothing leaves it: `try: n =
     int(resp.headers["content-length"])`, `except (ValueError, KeyError): n = None`.
-    Its body only reads `name` (no call uses it, no `await`: cancellation passes a
-    narrow handler) and each handler is bookkeeping that cannot raise."""
+    Each handler is bookkeeping that cannot raise (or `pass`), and the body only reads
+    `name`: a broad handler (`except Exception:`) keeps any error of code that does not
+    await, yield or call `name`; a narrow one only the errors of subscripts (`KeyError`,
+    `IndexError`, `LookupError`) and conversions (`int`, `float`: `ValueError`) it names."""
     if not isinstance(stmt, TryStmt) or not stmt.handlers or stmt.finally_body is not None:
         return False
-    if stmt.else_body is not None or awaits_in(stmt):
+    if stmt.else_body is not None:
         return False
+    if not all(isinstance(h, PassStmt) or is_flag(h, name) for handler in stmt.handlers for h in handler.body):
+        return False
+    caught = {fullname for typ in stmt.types for fullname in _exception_names(typ)}
+    broad = not caught.isdisjoint(_BROAD_EXCEPTIONS)
     for inner in stmt.body.body:
         if not isinstance(inner, (AssignmentStmt, ExpressionStmt)) or calls_with(inner, name):
             return False
         if ends_flow(inner, name) or (isinstance(inner, AssignmentStmt) and is_name(inner.rvalue, name)):
             return False
-    return all(isinstance(h, PassStmt) or is_flag(h, name) for handler in stmt.handlers for h in handler.body)
+        for sub in expressions_of(inner):
+            async_for = isinstance(sub, (GeneratorExpr, DictionaryComprehension)) and any(sub.is_async)
+            if isinstance(sub, _SUSPENDING) or async_for:
+                return False  # cancellation and a generator's close pass by `except Exception:`
+            if broad:
+                continue
+            if isinstance(sub, IndexExpr) and caught.isdisjoint(_LOOKUP_ERRORS):
+                return False
+            if isinstance(sub, CallExpr) and not (
+                isinstance(sub.callee, NameExpr)
+                and sub.callee.fullname in _CONVERSIONS
+                and "builtins.ValueError" in caught
+            ):
+                return False
+    return True
+
+
+def _exception_names(typ: Expression | None) -> list[str]:
+    if typ is None:
+        return ["builtins.BaseException"]  # a bare `except:`
+    if isinstance(typ, TupleExpr):
+        return [name for item in typ.items for name in _exception_names(item)]
+    return [typ.fullname] if isinstance(typ, RefExpr) else []
+
+
+_BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
+_LOOKUP_ERRORS = frozenset({"builtins.KeyError", "builtins.IndexError", "builtins.LookupError"})
+_CONVERSIONS = frozenset({"builtins.int", "builtins.float"})
+_SUSPENDING = (AwaitExpr, YieldExpr, YieldFromExpr)
 
 
 def statements_after(levels: Levels) -> Iterator[Statement]:
