@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from mypy.nodes import (
     AssignmentStmt,
     AwaitExpr,
+    BytesExpr,
     CallExpr,
     CastExpr,
     DictionaryComprehension,
     Expression,
     ExpressionStmt,
+    FloatExpr,
     ForStmt,
     GeneratorExpr,
     IfStmt,
@@ -27,6 +29,7 @@ from mypy.nodes import (
     RefExpr,
     ReturnStmt,
     Statement,
+    StrExpr,
     TryStmt,
     TupleExpr,
     WhileStmt,
@@ -40,7 +43,7 @@ from mypy_asyncres.names import (
 )
 from mypy_asyncres.sites.model import Kind, Levels, argument_key, is_name
 from mypy_asyncres.sites.releases import is_flag, releases
-from mypy_asyncres.sites.statements import ends_flow, expressions_of, nested_statements, stack_call
+from mypy_asyncres.sites.statements import ends_flow, expressions_of, mentions, nested_statements, stack_call
 
 
 def calls_with(stmt: Statement, name: str) -> bool:
@@ -88,8 +91,8 @@ def handles_its_errors(stmt: Statement, name: str) -> bool:
     int(resp.headers["content-length"])`, `except (ValueError, KeyError): n = None`.
     Each handler is bookkeeping that cannot raise (or `pass`), and the body only reads
     `name`: a broad handler (`except Exception:`) keeps any error of code that does not
-    await, yield or call `name`; a narrow one only the errors of subscripts (`KeyError`,
-    `IndexError`, `LookupError`) and conversions (`int`, `float`: `ValueError`) it names."""
+    await, yield or call `name`; narrow ones (see _raises_only_what_is_caught) only
+    those of names bound to lookups and conversions whose errors they name."""
     if not isinstance(stmt, TryStmt) or not stmt.handlers or stmt.finally_body is not None:
         return False
     if stmt.else_body is not None:
@@ -107,17 +110,33 @@ def handles_its_errors(stmt: Statement, name: str) -> bool:
             async_for = isinstance(sub, (GeneratorExpr, DictionaryComprehension)) and any(sub.is_async)
             if isinstance(sub, _SUSPENDING) or async_for:
                 return False  # cancellation and a generator's close pass by `except Exception:`
-            if broad:
-                continue
-            if isinstance(sub, IndexExpr) and caught.isdisjoint(_LOOKUP_ERRORS):
-                return False
-            if isinstance(sub, CallExpr) and not (
-                isinstance(sub.callee, NameExpr)
-                and sub.callee.fullname in _CONVERSIONS
-                and "builtins.ValueError" in caught
-            ):
+            if not broad and not _raises_only_what_is_caught(inner, sub, name, caught):
                 return False
     return True
+
+
+def _raises_only_what_is_caught(stmt: Statement, sub: Expression, name: str, caught: set[str]) -> bool:
+    """In a statement that binds plain names, a part that raises only what a narrow
+    handler names: a read of a name, an attribute or a literal, a subscript of another
+    value (`headers["content-length"]`: `KeyError`; another key: `LookupError`, or both
+    `KeyError` and `IndexError`), `int(...)` / `float(...)` (`ValueError`). Operators,
+    unpacking, stores into items or attributes, and other calls may raise anything."""
+    if isinstance(stmt, AssignmentStmt) and not all(isinstance(lv, NameExpr) for lv in stmt.lvalues):
+        return False
+    if isinstance(sub, (NameExpr, MemberExpr, IntExpr, StrExpr, FloatExpr, BytesExpr)):
+        return True
+    if isinstance(sub, IndexExpr):
+        if mentions(sub.base, name):
+            return False  # a lookup on the value itself runs its own code
+        if "builtins.LookupError" in caught:
+            return True
+        return "builtins.KeyError" in caught and (isinstance(sub.index, StrExpr) or "builtins.IndexError" in caught)
+    return (
+        isinstance(sub, CallExpr)
+        and isinstance(sub.callee, NameExpr)
+        and sub.callee.fullname in _CONVERSIONS
+        and "builtins.ValueError" in caught
+    )
 
 
 def _exception_names(typ: Expression | None) -> list[str]:
@@ -129,7 +148,6 @@ def _exception_names(typ: Expression | None) -> list[str]:
 
 
 _BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
-_LOOKUP_ERRORS = frozenset({"builtins.KeyError", "builtins.IndexError", "builtins.LookupError"})
 _CONVERSIONS = frozenset({"builtins.int", "builtins.float"})
 _SUSPENDING = (AwaitExpr, YieldExpr, YieldFromExpr)
 
