@@ -106,23 +106,23 @@ def handles_its_errors(stmt: Statement, name: str) -> bool:
             return False
         if ends_flow(inner, name) or (isinstance(inner, AssignmentStmt) and is_name(inner.rvalue, name)):
             return False
+        if not broad and isinstance(inner, AssignmentStmt) and not all(isinstance(t, NameExpr) for t in inner.lvalues):
+            return False  # unpacking, stores into items or attributes may raise anything
         for sub in expressions_of(inner):
             async_for = isinstance(sub, (GeneratorExpr, DictionaryComprehension)) and any(sub.is_async)
             if isinstance(sub, _SUSPENDING) or async_for:
                 return False  # cancellation and a generator's close pass by `except Exception:`
-            if not broad and not _raises_only_what_is_caught(inner, sub, name, caught):
+            if not broad and not _raises_only_what_is_caught(sub, name, caught):
                 return False
     return True
 
 
-def _raises_only_what_is_caught(stmt: Statement, sub: Expression, name: str, caught: set[str]) -> bool:
-    """In a statement that binds plain names, a part that raises only what a narrow
-    handler names: a read of a name, an attribute or a literal, a subscript of another
-    value (`headers["content-length"]`: `KeyError`; another key: `LookupError`, or both
-    `KeyError` and `IndexError`), `int(...)` / `float(...)` (`ValueError`). Operators,
-    unpacking, stores into items or attributes, and other calls may raise anything."""
-    if isinstance(stmt, AssignmentStmt) and not all(isinstance(lv, NameExpr) for lv in stmt.lvalues):
-        return False
+def _raises_only_what_is_caught(sub: Expression, name: str, caught: set[str]) -> bool:
+    """A part of a statement that raises only what narrow handlers name: a read of a
+    name, an attribute or a literal, a subscript of another value
+    (`headers["content-length"]`: `KeyError`; another key: `LookupError`, or both
+    `KeyError` and `IndexError`), `int(...)` / `float(...)` (`ValueError`). Operators
+    and other calls may raise anything."""
     if isinstance(sub, (NameExpr, MemberExpr, IntExpr, StrExpr, FloatExpr, BytesExpr)):
         return True
     if isinstance(sub, IndexExpr):
