@@ -93,9 +93,9 @@ def handles_its_errors(stmt: Statement, name: str) -> bool:
     `name`: a broad handler (`except Exception:`) keeps any error of code that does not
     await, yield or call `name`; narrow ones (see _raises_only_what_is_caught) only
     those of names bound to lookups and conversions whose errors they name."""
-    if not isinstance(stmt, TryStmt) or not stmt.handlers or stmt.finally_body is not None:
+    if not isinstance(stmt, TryStmt) or not stmt.handlers:
         return False
-    if stmt.else_body is not None:
+    if stmt.finally_body is not None or stmt.else_body is not None:
         return False
     if not all(isinstance(h, PassStmt) or is_flag(h, name) for handler in stmt.handlers for h in handler.body):
         return False
