@@ -53,6 +53,9 @@ LAZY_CONTEXT_MANAGERS: Final = frozenset(
 # Calls that use a resource up and release it: `proc.communicate()` (without a timeout)
 # reads the pipes to their end, closes them and waits.
 CONSUMING_METHODS: Final = frozenset({"communicate"})
+# Waiting for a process releases it where a `finally` or an owner's release method waits
+# (asyncio's `Process` cannot be entered: `await proc.wait()` is its release).
+WAIT_CALLS: Final = frozenset({"wait"})
 # The walker's name for `Popen(cmd).wait()` without pipes: waiting releases it all.
 WAITED_WITHOUT_PIPES: Final = "wait (no pipes)"
 # ... or that give it back to where it came from: `await pool.release(conn)`.

@@ -5,7 +5,7 @@ the four senses the rules need (each says how it treats `Any`)."""
 from __future__ import annotations
 
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import Decorator, SymbolNode, TypeInfo
+from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeInfo
 from mypy.subtypes import find_member
 from mypy.types import (
     AnyType,
@@ -140,3 +140,21 @@ def method_through_mro(info: TypeInfo, name: str) -> tuple[TypeInfo, SymbolNode]
     if defining is None or sym is None or sym.node is None:
         return None
     return defining, sym.node
+
+
+_RELEASE_PREFERENCE = ("close", "wait", "shutdown", "terminate", "release")
+
+
+def release_call(resource: Type | None, target: str, in_async: bool) -> str:
+    """How to release a value of this type: `await self.s.close()`, `await proc.wait()`,
+    `self.pool.shutdown()`; in an `async def`, `aclose()` where there is one (httpx's
+    `Response` has both)."""
+    proper = get_proper_type(resource) if resource is not None else None
+    if isinstance(proper, Instance):
+        preference = ("aclose", *_RELEASE_PREFERENCE) if in_async else (*_RELEASE_PREFERENCE, "aclose")
+        for method in preference:
+            sym = proper.type.get(method)
+            if sym is not None and sym.node is not None:
+                is_async = isinstance(sym.node, FuncDef) and sym.node.is_coroutine
+                return f"{'await ' if is_async else ''}{target}.{method}()"
+    return f"{target}.close()"

@@ -23,6 +23,7 @@ from mypy.server.subexpr import get_subexpressions
 from mypy_asyncres.names import (
     RELEASE_BY_ARGUMENT_CALLS,
     RELEASE_CALLS,
+    WAIT_CALLS,
 )
 from mypy_asyncres.sites.statements import statements_in
 
@@ -140,7 +141,7 @@ class MethodReleases:
             if isinstance(receiver, NameExpr) and receiver.name == self_name:
                 self.calls.add(method)
                 continue
-            if method in RELEASE_CALLS:
+            if method in RELEASE_CALLS or method in WAIT_CALLS:
                 released = receiver
             elif method in RELEASE_BY_ARGUMENT_CALLS:
                 # `self._pool.release(self._conn)`; `self._resp.release()` (aiohttp)

@@ -208,8 +208,13 @@ def use_statement_note(statement: str, name: str) -> str:
     return f'Use "{opener} as {name}:" so that it is released on every path'
 
 
-def close_in_finally_note(name: str) -> str:
-    return f'Close "{name}" in the "finally" of a "try" that follows right after'
+def release_in_finally_note(release: str) -> str:
+    return f'Call "{release}" in the "finally" of a "try" that follows right after'
+
+
+def bind_and_release_note(binding: str, release: str) -> str:
+    # Both spelled on the name `x`: `x = await asyncpg.connect(...)`, `await x.close()`.
+    return f'Bind it ("{binding}") and call "{release}" in the "finally" of a "try" that follows right after'
 
 
 # How a resource escapes, completing "..., but it is <how>".

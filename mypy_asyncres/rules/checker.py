@@ -43,6 +43,7 @@ from mypy_asyncres.typeops import (
     await_result,
     enterable_or_unknown,
     is_coroutine,
+    release_call,
     supports_enter,
 )
 
@@ -161,9 +162,10 @@ class CallChecker:
         return None
 
     def _found(self, resource: Instance) -> Produced:
-        """A resource type found in what the call gives. Only an owner class (a resource
-        under `owners_are_resources`) may be one that cannot be entered."""
-        if self.types.strict and not enterable_or_unknown(resource):
+        """A resource type found in what the call gives; one that cannot be entered
+        (asyncio's `StreamWriter`, an owner class under `owners_are_resources`) must be
+        closed in a `finally`."""
+        if not enterable_or_unknown(resource):
             return Produced(resource, enterable=False)
         return Produced(resource)
 
@@ -280,7 +282,12 @@ def _fitting_note(finding: Finding, site: Site, call: CallExpr, produced: Produc
     written = f"{describe(call.callee) or 'f'}(...)"
     if produced.awaited_instead and awaited and site.kind is Kind.BOUND and site.detail:
         return replace(finding, note=errors.drop_await_note(written, site.detail))
+    if not produced.enterable and finding.note is None and site.kind in (Kind.DISCARDED, Kind.CHAINED):
+        binding = f"x = {'await ' if awaited else ''}{written}"
+        return replace(finding, note=errors.bind_and_release_note(binding, release_call(produced.resource, "x", site.function is not None and site.function.is_async)))
     statement = "async with" if finding.message.find('"async with') >= 0 else "with"
+    if awaited and not produced.awaited_instead:
+        written = f"await {written}"  # `async with await asyncio.start_server(...):`
     if site.kind is Kind.DISCARDED and finding.note is None:
         return replace(finding, note=errors.enter_discarded_note(statement, written))
     if site.kind is Kind.CHAINED and finding.note is None and site.detail:

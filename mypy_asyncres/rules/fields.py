@@ -32,7 +32,7 @@ from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site
 from mypy_asyncres.sites.releases import guards_field
 from mypy_asyncres.sites.statements import expressions_of, mentions_target, statements_in
-from mypy_asyncres.typeops import has_enter_and_exit
+from mypy_asyncres.typeops import has_enter_and_exit, release_call
 
 
 def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str] | None:
@@ -80,7 +80,7 @@ def judge_field(
             return Finding(
                 errors.RESOURCE_NOT_RELEASED,
                 errors.replaces_unreleased(name, site.detail),
-                errors.release_old_value_note(_release_call(resource, site.detail)),
+                errors.release_old_value_note(release_call(resource, site.detail, site.function is not None and site.function.is_async)),
             )
         in_enter = site.function is not None and site.function.is_enter_method
         if has_enter_and_exit(owner) and not types.is_resource_class(owner) and not in_enter:
@@ -100,18 +100,6 @@ def judge_field(
         errors.no_release_method(name, target, owner.name),
         errors.release_in_note(owner.name, target, statement),
     )
-
-
-def _release_call(resource: Type | None, target: str) -> str:
-    """How to release a value of this type: `await self.s.close()`, `self.pool.shutdown()`."""
-    proper = get_proper_type(resource) if resource is not None else None
-    if isinstance(proper, Instance):
-        for method in ("aclose", "close", "shutdown", "terminate", "release"):
-            sym = proper.type.get(method)
-            if sym is not None and sym.node is not None:
-                is_async = isinstance(sym.node, FuncDef) and sym.node.is_coroutine
-                return f"{'await ' if is_async else ''}{target}.{method}()"
-    return f"{target}.close()"
 
 
 # Method names that say they make again what the object already holds.

@@ -28,7 +28,7 @@ from mypy_asyncres.output.report import Finding
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.rules.fields import judge_field
 from mypy_asyncres.sites.model import Function, Kind, Site
-from mypy_asyncres.typeops import coroutine_result, supports_enter
+from mypy_asyncres.typeops import coroutine_result, release_call, supports_enter
 
 # Sites where the resource is entered or its ownership is taken by checked code.
 ENTERED = frozenset({Kind.WITH, Kind.STACK, Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
@@ -151,7 +151,7 @@ _HANDLED_BEFORE_CLOSE = (Kind.AWAITED, Kind.BOUND_THEN_FINALLY, Kind.BOUND_THEN_
 
 
 def _judge_close_only(
-    site: Site, name: str, types: ResourceTypes, field: tuple[TypeInfo, str] | None
+    site: Site, resource: Type, name: str, types: ResourceTypes, field: tuple[TypeInfo, str] | None
 ) -> Finding | None:
     """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
     `try` right after it is the one correct place to release it."""
@@ -163,7 +163,7 @@ def _judge_close_only(
     if site.function is not None and site.function.is_enter_method and kind not in _LOST_IN_ENTER:
         return None
     if field is not None:
-        return judge_field(site, *field, name, "with", types)
+        return judge_field(site, *field, name, "with", types, resource)
     if kind is Kind.BOUND_THEN_NARROW_GUARD:
         return Finding(
             errors.RESOURCE_NOT_ENTERED,
@@ -176,7 +176,8 @@ def _judge_close_only(
             errors.used_before_handoff(name, site.detail, site.handed_on),
             errors.guard_uses_note(site.detail),
         )
-    note = errors.close_in_finally_note(site.detail) if kind is Kind.BOUND else None
+    # (discarded or used at once: the checker's note names the call to bind)
+    note = errors.release_in_finally_note(release_call(resource, site.detail, site.function is not None and site.function.is_async)) if kind is Kind.BOUND else None
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
 
 
@@ -193,7 +194,7 @@ def judge(
     """The finding for a resource (named `name` in messages) that goes to `site`, if any.
     field: for a STORED site, the class and attribute it is kept in."""
     if not enterable:
-        return _judge_close_only(site, name, types, field)
+        return _judge_close_only(site, resource, name, types, field)
     kind = site.kind
     function = site.function
     statement = _statement(resource, site)

@@ -63,6 +63,7 @@ from mypy_asyncres.sites.model import (
 )
 from mypy_asyncres.sites.releases import (
     chained_wait_without_pipes,
+    without_timeout,
 )
 
 # Sites that a container passes on to its items.
@@ -198,7 +199,7 @@ class ExpressionWalker:
         callee = e.callee
         if isinstance(callee, MemberExpr):
             method = callee.name
-            if method in CONSUMING_METHODS and e.args:
+            if method in CONSUMING_METHODS and not without_timeout(e):
                 method = f"{method}(...)"  # `communicate(timeout=5)` may leave it running
             elif isinstance(callee.expr, CallExpr) and chained_wait_without_pipes(callee.expr, method):
                 method = WAITED_WITHOUT_PIPES  # `Popen(cmd).wait()`: nothing else to release

@@ -37,6 +37,7 @@ from mypy_asyncres.names import (
     CONSUMING_METHODS,
     RELEASE_BY_ARGUMENT_CALLS,
     RELEASE_CALLS,
+    WAIT_CALLS,
 )
 from mypy_asyncres.sites.model import Levels, describe, is_name
 from mypy_asyncres.sites.statements import (
@@ -49,8 +50,10 @@ from mypy_asyncres.sites.statements import (
 )
 
 
-def _is_release_of(expr: Expression, name: str) -> bool:
-    """`name.close()` (or another release call, see names.RELEASE_CALLS), or `pool.release(name)`."""
+def _is_release_of(expr: Expression, name: str, *, waits: bool = True) -> bool:
+    """`name.close()` (or another release call, see names.RELEASE_CALLS), or `pool.release(name)`;
+    with `waits`, also `name.wait()` (right after a `Popen` with pipes, waiting is no
+    release: its pipes stay open; that case is `waits_without_pipes`)."""
     if isinstance(expr, AwaitExpr):
         expr = expr.expr
     if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
@@ -59,7 +62,7 @@ def _is_release_of(expr: Expression, name: str) -> bool:
     receiver = expr.callee.expr
     if isinstance(receiver, CallExpr) and isinstance(receiver.analyzed, CastExpr):
         receiver = receiver.analyzed.expr  # `cast(AsyncContextManager[Any], self._stack).__aexit__(...)`
-    if method in RELEASE_CALLS:
+    if method in RELEASE_CALLS or (waits and method in WAIT_CALLS):
         return is_target(receiver, name)
     if method in RELEASE_BY_ARGUMENT_CALLS:
         # `pool.release(conn)` gives it back; `resp.release()` (aiohttp) releases itself.
@@ -69,13 +72,20 @@ def _is_release_of(expr: Expression, name: str) -> bool:
 
 
 def consumes(call: CallExpr) -> bool:
-    """`proc.communicate()` without a timeout reads the pipes to their end, closes them
-    and waits for the process: nothing is left to release."""
+    """`proc.communicate()` (also with its input) without a timeout reads the pipes to
+    their end, closes them and waits for the process: nothing is left to release."""
     return (
         isinstance(call.callee, MemberExpr)
         and call.callee.name in CONSUMING_METHODS
-        and not call.args
+        and without_timeout(call)
     )
+
+
+def without_timeout(call: CallExpr) -> bool:
+    """`communicate()`, `communicate(data)`, `communicate(input=data)`: not
+    `communicate(data, 5)` nor `communicate(timeout=5)`, which may leave it running."""
+    positional = [name for name in call.arg_names if name is None]
+    return len(positional) <= 1 and "timeout" not in call.arg_names
 
 
 
@@ -146,7 +156,7 @@ def releases_now(stmt: Statement, name: str) -> bool:
         value = value.expr
     if value is None:
         return False
-    if isinstance(stmt, ExpressionStmt) and _is_release_of(value, name):
+    if isinstance(stmt, ExpressionStmt) and _is_release_of(value, name, waits=False):
         return True
     return (
         isinstance(value, CallExpr)
