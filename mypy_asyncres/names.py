@@ -53,9 +53,17 @@ LAZY_CONTEXT_MANAGERS: Final = frozenset(
 # Calls that use a resource up and release it: `proc.communicate()` (without a timeout)
 # reads the pipes to their end, closes them and waits.
 CONSUMING_METHODS: Final = frozenset({"communicate"})
-# Waiting for a process releases it where a `finally` or an owner's release method waits
-# (asyncio's `Process` cannot be entered: `await proc.wait()` is its release).
+# ... when awaited: asyncio's `await server.serve_forever()` ends only when cancelled, and
+# then closes the server (a sync server's `serve_forever()` leaves its socket open).
+CONSUMING_WHEN_AWAITED: Final = frozenset({"serve_forever"})
+# The walker's name for such a call, awaited, on a creation: `await (await start_server(...)).serve_forever()`.
+SERVED_UNTIL_CANCELLED: Final = "serve_forever (awaited)"
+# An awaited `wait()` without a timeout releases a process where a `finally`, a handler or
+# an owner's release method waits (asyncio's `Process` cannot be entered: `await
+# proc.wait()` is its release; `Popen.wait()` leaves its pipes open, and is not awaited).
 WAIT_CALLS: Final = frozenset({"wait"})
+# `loop.run_until_complete(start_server(...))` gives what the coroutine gives.
+RUN_TO_COMPLETION: Final = frozenset({"run_until_complete"})
 # The walker's name for `Popen(cmd).wait()` without pipes: waiting releases it all.
 WAITED_WITHOUT_PIPES: Final = "wait (no pipes)"
 # ... or that give it back to where it came from: `await pool.release(conn)`.

@@ -142,16 +142,16 @@ def method_through_mro(info: TypeInfo, name: str) -> tuple[TypeInfo, SymbolNode]
     return defining, sym.node
 
 
-_RELEASE_PREFERENCE = ("close", "wait", "shutdown", "terminate", "release")
-
-
-def release_call(resource: Type | None, target: str, in_async: bool) -> str:
+def release_call(resource: Type | None, target: str, awaited: bool, *, replacing: bool = False) -> str:
     """How to release a value of this type: `await self.s.close()`, `await proc.wait()`,
-    `self.pool.shutdown()`; in an `async def`, `aclose()` where there is one (httpx's
-    `Response` has both)."""
+    `self.pool.shutdown()`. `aclose()` first where the value was awaited (httpx's
+    `Response` has both, and a sync client's cannot be closed by `aclose`); a value being
+    replaced is stopped, not waited for (`self.proc.terminate()`)."""
+    waiting = ("wait",) if awaited and not replacing else ()
+    preference = ("close", *waiting, "shutdown", "terminate", "release")
+    preference = ("aclose", *preference) if awaited else (*preference, "aclose")
     proper = get_proper_type(resource) if resource is not None else None
     if isinstance(proper, Instance):
-        preference = ("aclose", *_RELEASE_PREFERENCE) if in_async else (*_RELEASE_PREFERENCE, "aclose")
         for method in preference:
             sym = proper.type.get(method)
             if sym is not None and sym.node is not None:

@@ -123,6 +123,7 @@ class MethodReleases:
                 if attrs:
                     aliases.setdefault(stmt.index.name, set()).update(attrs)
         expressions = get_subexpressions(func.body)
+        awaited = {id(e.expr) for e in expressions if isinstance(e, AwaitExpr)}
         for expr in expressions:
             if isinstance(expr, AssignmentExpr):
                 attrs = _attributes_in(expr.value, self_name)
@@ -141,7 +142,7 @@ class MethodReleases:
             if isinstance(receiver, NameExpr) and receiver.name == self_name:
                 self.calls.add(method)
                 continue
-            if method in RELEASE_CALLS or method in WAIT_CALLS:
+            if method in RELEASE_CALLS or (method in WAIT_CALLS and id(expr) in awaited and not expr.args):
                 released = receiver
             elif method in RELEASE_BY_ARGUMENT_CALLS:
                 # `self._pool.release(self._conn)`; `self._resp.release()` (aiohttp)

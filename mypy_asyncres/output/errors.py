@@ -125,6 +125,12 @@ def kept_for_the_process(resource: str, name: str) -> str:
     return f'{resource} is kept in "{name}" for the life of the process and never released'
 
 
+GLOBAL_CLOSE_NOTE: Final = (
+    'Create it where it is used and close it in a "finally", or keep it in an object that '
+    "releases it on shutdown"
+)
+
+
 def global_note(statement: str) -> str:
     return (
         f'Create it where it is used ("{statement} ... as ..."), or keep it in an object '

@@ -55,6 +55,7 @@ class Produced:
     resource: Type
     enterable: bool = True
     member: int = -1  # the resource is this member of a returned tuple
+    members: int = 0  # ... of so many
     # `conn = await pool.acquire()`: awaited where it should have been entered.
     awaited_instead: bool = False
 
@@ -158,7 +159,7 @@ class CallChecker:
         for i, item in enumerate(proper.items):
             found = self.types.resource_in(item)
             if found is not None:
-                return replace(self._found(found), member=i)
+                return replace(self._found(found), member=i, members=len(proper.items))
         return None
 
     def _found(self, resource: Instance) -> Produced:
@@ -216,7 +217,12 @@ class CallChecker:
         enterable = produced.enterable
         if producer.enterable is not None and isinstance(get_proper_type(resource), AnyType):
             enterable = producer.enterable  # a factory known from its body: as its creation is declared
-        if judge(site, resource, self.types, "", exit_releases=exit_releases, enterable=enterable, field=field) is None:
+        awaited_here = entry.awaited is not None
+        verdict = judge(
+            site, resource, self.types, "", exit_releases=exit_releases, enterable=enterable, field=field,
+            awaited=awaited_here,
+        )
+        if verdict is None:
             if stats.enabled:
                 outcome = stats.ENTERED if site.kind in ENTERED else stats.HANDED_OFF
                 stats.record(checker.path, call.line, call.column, outcome)
@@ -224,7 +230,10 @@ class CallChecker:
         if lends_shared(call, checker):
             return  # `get_executor()` hands out what a global keeps: judged where it is made
         name = _resource_name(resource, call, producer, checker)
-        finding = judge(site, resource, self.types, name, exit_releases=exit_releases, enterable=enterable, field=field)
+        finding = judge(
+            site, resource, self.types, name, exit_releases=exit_releases, enterable=enterable, field=field,
+            awaited=awaited_here,
+        )
         if finding is None:
             return
         finding = _fitting_note(finding, site, call, produced, entry.awaited is not None)
@@ -282,10 +291,15 @@ def _fitting_note(finding: Finding, site: Site, call: CallExpr, produced: Produc
     written = f"{describe(call.callee) or 'f'}(...)"
     if produced.awaited_instead and awaited and site.kind is Kind.BOUND and site.detail:
         return replace(finding, note=errors.drop_await_note(written, site.detail))
-    if not produced.enterable and finding.note is None and site.kind in (Kind.DISCARDED, Kind.CHAINED):
-        binding = f"x = {'await ' if awaited else ''}{written}"
-        return replace(finding, note=errors.bind_and_release_note(binding, release_call(produced.resource, "x", site.function is not None and site.function.is_async)))
     statement = "async with" if finding.message.find('"async with') >= 0 else "with"
+    # In a plain `def` (`loop.run_until_complete(start_server(...))`) there is no `async with`.
+    in_sync = statement == "async with" and site.function is not None and not site.function.node.is_coroutine
+    if (not produced.enterable or in_sync) and finding.note is None and site.kind in (Kind.DISCARDED, Kind.CHAINED):
+        names = ["_"] * produced.members or ["x"]
+        names[max(produced.member, 0)] = "x"  # `_, x = await asyncio.open_connection(...)`
+        binding = f"{', '.join(names)} = {'await ' if awaited and not in_sync else ''}{'...' if in_sync else written}"
+        release = release_call(produced.resource, "x", awaited)
+        return replace(finding, note=errors.bind_and_release_note(binding, release))
     if awaited and not produced.awaited_instead:
         written = f"await {written}"  # `async with await asyncio.start_server(...):`
     if site.kind is Kind.DISCARDED and finding.note is None:

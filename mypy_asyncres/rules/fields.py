@@ -72,6 +72,7 @@ def judge_field(
     statement: str,
     types: ResourceTypes,
     resource: Type | None = None,
+    awaited: bool = False,
 ) -> Finding | None:
     """A resource kept in an attribute of the object: its class must release it."""
     if releases(owner, attribute):
@@ -80,7 +81,7 @@ def judge_field(
             return Finding(
                 errors.RESOURCE_NOT_RELEASED,
                 errors.replaces_unreleased(name, site.detail),
-                errors.release_old_value_note(release_call(resource, site.detail, site.function is not None and site.function.is_async)),
+                errors.release_old_value_note(release_call(resource, site.detail, awaited, replacing=True)),
             )
         in_enter = site.function is not None and site.function.is_enter_method
         if has_enter_and_exit(owner) and not types.is_resource_class(owner) and not in_enter:

@@ -16,6 +16,7 @@ from mypy.types import (
 
 from mypy_asyncres.names import (
     CONSUMING_METHODS,
+    SERVED_UNTIL_CANCELLED,
     CONTEXT_DECORATORS,
     ENTER_METHODS,
     LAZY_CONTEXT_MANAGERS,
@@ -151,7 +152,7 @@ _HANDLED_BEFORE_CLOSE = (Kind.AWAITED, Kind.BOUND_THEN_FINALLY, Kind.BOUND_THEN_
 
 
 def _judge_close_only(
-    site: Site, resource: Type, name: str, types: ResourceTypes, field: tuple[TypeInfo, str] | None
+    site: Site, resource: Type, name: str, types: ResourceTypes, field: tuple[TypeInfo, str] | None, awaited: bool
 ) -> Finding | None:
     """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
     `try` right after it is the one correct place to release it."""
@@ -163,7 +164,9 @@ def _judge_close_only(
     if site.function is not None and site.function.is_enter_method and kind not in _LOST_IN_ENTER:
         return None
     if field is not None:
-        return judge_field(site, *field, name, "with", types, resource)
+        return judge_field(site, *field, name, "with", types, resource, awaited)
+    if kind is Kind.BOUND and site.function is None:
+        return Finding(errors.RESOURCE_GLOBAL, errors.kept_for_the_process(name, site.detail), errors.GLOBAL_CLOSE_NOTE)
     if kind is Kind.BOUND_THEN_NARROW_GUARD:
         return Finding(
             errors.RESOURCE_NOT_ENTERED,
@@ -177,7 +180,8 @@ def _judge_close_only(
             errors.guard_uses_note(site.detail),
         )
     # (discarded or used at once: the checker's note names the call to bind)
-    note = errors.release_in_finally_note(release_call(resource, site.detail, site.function is not None and site.function.is_async)) if kind is Kind.BOUND else None
+    release = release_call(resource, site.detail, awaited)
+    note = errors.release_in_finally_note(release) if kind is Kind.BOUND else None
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
 
 
@@ -190,11 +194,12 @@ def judge(
     exit_releases: bool,
     enterable: bool = True,
     field: tuple[TypeInfo, str] | None = None,
+    awaited: bool = False,
 ) -> Finding | None:
     """The finding for a resource (named `name` in messages) that goes to `site`, if any.
     field: for a STORED site, the class and attribute it is kept in."""
     if not enterable:
-        return _judge_close_only(site, resource, name, types, field)
+        return _judge_close_only(site, resource, name, types, field, awaited)
     kind = site.kind
     function = site.function
     statement = _statement(resource, site)
@@ -205,7 +210,9 @@ def judge(
     if kind in _QUIET or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
         return None
     if kind is Kind.CHAINED and (
-        site.detail in RELEASE_CALLS or site.detail in CONSUMING_METHODS or site.detail == WAITED_WITHOUT_PIPES
+        site.detail in RELEASE_CALLS
+        or site.detail in CONSUMING_METHODS
+        or site.detail in (WAITED_WITHOUT_PIPES, SERVED_UNTIL_CANCELLED)
     ):
         return None  # `open(p, "a").close()`, `Popen(...).communicate()`: released at once
     if kind is Kind.DECORATOR and _is_context_decorator(resource):
@@ -215,7 +222,7 @@ def judge(
         # its exit releases it (a stored one is judged as a field below).
         return None
     if field is not None:
-        return judge_field(site, *field, name, statement, types, resource)
+        return judge_field(site, *field, name, statement, types, resource, awaited)
     if kind is Kind.BOUND_THEN_NARROW_GUARD:
         fix = (
             errors.catch_base_exception_note(site.cancellable)
@@ -250,6 +257,8 @@ def judge(
     if kind is Kind.BOUND_THEN_FINALLY or kind is Kind.BOUND_THEN_CALLBACK:
         if function is not None and function.is_context_manager_body:
             return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
+        if statement == "async with" and function is not None and not function.node.is_coroutine:
+            return None  # `server = loop.run_until_complete(...)` in sync code: a `finally` is the way
         manual = (
             errors.released_by_callback(name, statement, site.detail)
             if kind is Kind.BOUND_THEN_CALLBACK

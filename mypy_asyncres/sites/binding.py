@@ -91,6 +91,9 @@ def after_binding(
             if handed is not None:
                 kind, target = handed
                 return Site(kind, describe(target) if target is not None else name, function, target=target)
+            if releases(stmt.body.body, name):
+                # `try: ...; return await proc.wait()` / `except BaseException: proc.kill(); ...`
+                return Site(Kind.BOUND_THEN_RELEASED, name, function)
             first = False
             continue
         kind, target, call, argument = next_use(name, stmt)

@@ -44,7 +44,10 @@ from mypy.nodes import (
 
 from mypy_asyncres.names import (
     AWAIT_PASS_THROUGH,
+    RUN_TO_COMPLETION,
     CONSUMING_METHODS,
+    CONSUMING_WHEN_AWAITED,
+    SERVED_UNTIL_CANCELLED,
     STACK_METHODS,
     WAITED_WITHOUT_PIPES,
 )
@@ -201,6 +204,8 @@ class ExpressionWalker:
             method = callee.name
             if method in CONSUMING_METHODS and not without_timeout(e):
                 method = f"{method}(...)"  # `communicate(timeout=5)` may leave it running
+            elif method in CONSUMING_WHEN_AWAITED and awaited is not None:
+                method = SERVED_UNTIL_CANCELLED
             elif isinstance(callee.expr, CallExpr) and chained_wait_without_pipes(callee.expr, method):
                 method = WAITED_WITHOUT_PIPES  # `Popen(cmd).wait()`: nothing else to release
             self.expr(callee.expr, self.site(Kind.CHAINED, method))
@@ -216,7 +221,15 @@ class ExpressionWalker:
                 return
         callee_text = describe(callee)
         callee_name = callee.fullname if isinstance(callee, RefExpr) else ""
-        if awaited is not None and callee_name in AWAIT_PASS_THROUGH and e.args and isinstance(e.args[0], CallExpr):
+        runs = isinstance(callee, MemberExpr) and callee.name in RUN_TO_COMPLETION
+        if runs and awaited is None:
+            awaited = site  # `loop.run_until_complete(coro)` awaits it, for the value to go to `site`
+        if (
+            awaited is not None
+            and (callee_name in AWAIT_PASS_THROUGH or runs)
+            and e.args
+            and isinstance(e.args[0], CallExpr)
+        ):
             # `await asyncio.wait_for(connect(dsn), 5)` gives what `connect(dsn)` gives:
             # judged where the awaited value goes.
             self.call(e.args[0], self.site(Kind.AWAITED), awaited)

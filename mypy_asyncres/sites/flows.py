@@ -216,6 +216,19 @@ COLLECTION_ADDERS = frozenset({"append", "add", "appendleft", "insert"})
 _CALLBACK_METHODS = frozenset({"callback", "push_async_callback"})
 
 
+def _stored_member(stmt: AssignmentStmt, name: str) -> Expression | None:
+    """The attribute or item that `a, b = x, name` stores `name` in, if it is one."""
+    if len(stmt.lvalues) != 1:
+        return None
+    target, value = stmt.lvalues[0], stmt.rvalue
+    if not (isinstance(target, TupleExpr) and isinstance(value, TupleExpr) and len(target.items) == len(value.items)):
+        return None
+    for lvalue, item in zip(target.items, value.items):
+        if is_name(item, name):
+            return lvalue if isinstance(lvalue, (MemberExpr, IndexExpr)) else None
+    return None
+
+
 def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallExpr | None, str]:
     """What the first statement that runs after `name = <call>` does with name:
     (kind, attribute stored in, call passed to, argument)."""
@@ -257,6 +270,9 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
         target = stmt.lvalues[0]
         if len(stmt.lvalues) == 1 and isinstance(target, (MemberExpr, IndexExpr)) and is_name(stmt.rvalue, name):
             return Kind.STORED, target, None, ""  # `self._session = session`
+        member = _stored_member(stmt, name)
+        if member is not None:
+            return Kind.STORED, member, None, ""  # `self._reader, self._writer = reader, writer`
         values = [stmt.rvalue]
     elif isinstance(stmt, WithStmt):
         values = list(stmt.expr)  # `async with ClientSession(connector=connector)`

@@ -67,10 +67,6 @@ class Function:
     is_context_manager_body: bool  # @contextmanager / @asynccontextmanager
     is_marked: bool  # @must_enter factory
 
-    @property
-    def is_async(self) -> bool:
-        return not self.is_lambda and self.node.is_coroutine
-
 
 @dataclass(slots=True, eq=False)  # not frozen: the walker makes many, and frozen init is slow
 class Site:

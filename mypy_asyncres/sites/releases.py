@@ -35,6 +35,7 @@ from mypy.nodes import (
 
 from mypy_asyncres.names import (
     CONSUMING_METHODS,
+    CONSUMING_WHEN_AWAITED,
     RELEASE_BY_ARGUMENT_CALLS,
     RELEASE_CALLS,
     WAIT_CALLS,
@@ -52,8 +53,9 @@ from mypy_asyncres.sites.statements import (
 
 def _is_release_of(expr: Expression, name: str, *, waits: bool = True) -> bool:
     """`name.close()` (or another release call, see names.RELEASE_CALLS), or `pool.release(name)`;
-    with `waits`, also `name.wait()` (right after a `Popen` with pipes, waiting is no
-    release: its pipes stay open; that case is `waits_without_pipes`)."""
+    with `waits`, also `await name.wait()` (see names.WAIT_CALLS; right after the
+    creation it is `waits_without_pipes`)."""
+    awaited = isinstance(expr, AwaitExpr)
     if isinstance(expr, AwaitExpr):
         expr = expr.expr
     if not (isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr)):
@@ -62,7 +64,7 @@ def _is_release_of(expr: Expression, name: str, *, waits: bool = True) -> bool:
     receiver = expr.callee.expr
     if isinstance(receiver, CallExpr) and isinstance(receiver.analyzed, CastExpr):
         receiver = receiver.analyzed.expr  # `cast(AsyncContextManager[Any], self._stack).__aexit__(...)`
-    if method in RELEASE_CALLS or (waits and method in WAIT_CALLS):
+    if method in RELEASE_CALLS or (waits and awaited and method in WAIT_CALLS and not expr.args):
         return is_target(receiver, name)
     if method in RELEASE_BY_ARGUMENT_CALLS:
         # `pool.release(conn)` gives it back; `resp.release()` (aiohttp) releases itself.
@@ -84,6 +86,8 @@ def consumes(call: CallExpr) -> bool:
 def without_timeout(call: CallExpr) -> bool:
     """`communicate()`, `communicate(data)`, `communicate(input=data)`: not
     `communicate(data, 5)` nor `communicate(timeout=5)`, which may leave it running."""
+    if any(kind.is_star() for kind in call.arg_kinds):
+        return False  # `communicate(*args)`: a timeout may be among them
     positional = [name for name in call.arg_names if name is None]
     return len(positional) <= 1 and "timeout" not in call.arg_names
 
@@ -146,12 +150,14 @@ def _is_pipe(arg: Expression) -> bool:
 
 
 def releases_now(stmt: Statement, name: str) -> bool:
-    """`name.close()` or `out, err = name.communicate()` as a statement of its own."""
+    """`name.close()`, `out, err = name.communicate()` or `await name.serve_forever()` as
+    a statement of its own."""
     value: Expression | None = None
     if isinstance(stmt, ExpressionStmt):
         value = stmt.expr
     elif isinstance(stmt, AssignmentStmt):
         value = stmt.rvalue
+    awaited = isinstance(value, AwaitExpr)
     if isinstance(value, AwaitExpr):
         value = value.expr
     if value is None:
@@ -161,7 +167,7 @@ def releases_now(stmt: Statement, name: str) -> bool:
     return (
         isinstance(value, CallExpr)
         and isinstance(value.callee, MemberExpr)
-        and consumes(value)
+        and (consumes(value) or (awaited and value.callee.name in CONSUMING_WHEN_AWAITED))
         and is_target(value.callee.expr, name)
     )
 
@@ -176,6 +182,9 @@ def releases(body: list[Statement], name: str) -> bool:
                 return True
         elif isinstance(stmt, AssignmentStmt):
             if _is_release_of(stmt.rvalue, name):  # `result = await stack.__aexit__(...)`
+                return True
+        elif isinstance(stmt, ReturnStmt):
+            if stmt.expr is not None and _is_release_of(stmt.expr, name):  # `return await proc.wait()`
                 return True
         elif isinstance(stmt, IfStmt):
             if any(releases(b.body, name) for b in stmt.body) or (
