@@ -29,7 +29,7 @@ from mypy.nodes import (
 from mypy.types import CallableType, UnboundType
 
 from mypy_asyncres.cache import metadata
-from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of
+from mypy_asyncres.facts.forwarding import Forward, entered_parameters, forwards_of, super_init_forwards
 from mypy_asyncres.facts.method_releases import MethodReleases, parameter_stores, self_attribute
 from mypy_asyncres.facts.setting_releases import created_under_setting
 from mypy_asyncres.names import (
@@ -229,6 +229,10 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                     entering = entered_parameters(func)
                     if entering:
                         enters[func.name] = entering
+            if func.name == "__init__":
+                to_base = super_init_forwards(func)
+                if to_base:
+                    forwards[func.name] = to_base
             # A field some method enters (`with self._stack:`) is released at its exit:
             # a `with` at the top of its body or one block down (a `try`, an `if`).
             receiver = arguments[0].variable.name

@@ -26,13 +26,17 @@ from mypy.nodes import (
     ExpressionStmt,
     FuncDef,
     IfStmt,
+    MemberExpr,
     NameExpr,
     RaiseStmt,
     ReturnStmt,
     Statement,
+    SuperExpr,
     TryStmt,
     WithStmt,
 )
+
+from typing import Final
 
 from mypy_asyncres.sites.model import argument_key, describe
 from mypy_asyncres.sites.statements import stack_call, statements_in
@@ -71,6 +75,45 @@ def _scan(expr: Expression, parameters: set[str], found: list[Forward]) -> None:
                 found.append((arg.name, callee, argument_key(i, name), kept))
         else:
             _scan(arg, parameters, found)
+
+
+# How a forward to the base class's constructor names its callee (rules/handoff.py).
+SUPER_INIT: Final = "super().__init__"
+
+
+def super_init_forwards(func: FuncDef) -> list[Forward]:
+    """What a constructor passes on of its parameters, as they are, to the base class's
+    (`super().__init__(reader, writer, timeout=timeout)`): a subclass owns what the base
+    it forwards to owns."""
+    parameters = {arg.variable.name for arg in func.arguments[1:]}
+    found: list[Forward] = []
+    for stmt in func.body.body:
+        call = stmt.expr if isinstance(stmt, ExpressionStmt) else None
+        if not (isinstance(call, CallExpr) and _is_super_init(call.callee)):
+            continue
+        if any(kind.is_star() for kind in call.arg_kinds):
+            continue  # `super().__init__(*args, **kwargs)`: which goes where is not known
+        kept = tuple(
+            name for name, value in zip(call.arg_names, call.args)
+            if name is not None and isinstance(value, NameExpr) and value.name == "False"
+        )
+        for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
+            if isinstance(arg, NameExpr) and arg.name in parameters:
+                found.append((arg.name, SUPER_INIT, argument_key(i, name), kept))
+    return found
+
+
+def _is_super_init(callee: Expression) -> bool:
+    """`super().__init__`, before (a member of a call of `super`) or after mypy analyses it."""
+    if isinstance(callee, SuperExpr):
+        return callee.name == "__init__"
+    return (
+        isinstance(callee, MemberExpr)
+        and callee.name == "__init__"
+        and isinstance(callee.expr, CallExpr)
+        and isinstance(callee.expr.callee, NameExpr)
+        and callee.expr.callee.name == "super"
+    )
 
 
 def entered_parameters(func: FuncDef) -> list[str]:

@@ -41,6 +41,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.cache.daemon import record_owner_dependencies, records_dependencies
+from mypy_asyncres.facts.forwarding import SUPER_INIT
 from mypy_asyncres.facts.owner_classes import owned_under_flag
 from mypy_asyncres.facts.owning_parameters import entered_by_callee, forwarded_parameters, owning_parameters
 from mypy_asyncres.resources.predicate import ResourceTypes
@@ -225,6 +226,13 @@ def _resolve(
     `cls`), looked up in the factory's module."""
     if isinstance(owner, TypeInfo) and text == "cls":
         return _constructor(owner)
+    if isinstance(owner, TypeInfo) and text == SUPER_INIT:
+        # The constructor of the next class in the MRO that defines one (and is checked).
+        base = next((b for b in owner.mro[1:] if "__init__" in b.names), None)
+        init = base.names["__init__"].node if base is not None else None
+        if base is None or init is None or base.fullname == "builtins.object":
+            return None
+        return base.fullname, init, base, True
     head, _, member = text.partition(".")
     if isinstance(owner, TypeInfo) and head in ("cls", "self") and member and "." not in member:
         # `cls.make(connector)`, `self._open(connector)`: another method of the class.
