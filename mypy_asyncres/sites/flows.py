@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from mypy.nodes import (
     AssignmentStmt,
     AwaitExpr,
+    BreakStmt,
     BytesExpr,
     CallExpr,
     CastExpr,
@@ -156,10 +157,17 @@ def statements_after(levels: Levels) -> Iterator[Statement]:
     """The statements that run after the one being walked, in order: the rest of its
     block, then (when the block is a branch of an `if`, a `with` body or a `try` body,
     whose `else` comes first) what follows the compound statement, and so on outwards.
-    A loop's body stops it: the statement runs again on the next iteration."""
+    A loop's body stops it: the statement runs again on the next iteration; a `break` on
+    the way goes on after the loop (`s = bind(port); break`, then `return s`)."""
     for depth in range(len(levels) - 1, -1, -1):
         body, start = levels[depth]
-        yield from body[start:]
+        for stmt in body[start:]:
+            if isinstance(stmt, BreakStmt):
+                loop = _enclosing_loop(levels, depth)
+                if loop is not None:
+                    yield from statements_after(levels[: loop + 1])
+                    return
+            yield stmt
         if depth == 0:
             return
         outer_body, outer_start = levels[depth - 1]
@@ -168,6 +176,16 @@ def statements_after(levels: Levels) -> Iterator[Statement]:
             return
         if isinstance(compound, TryStmt) and body is compound.body.body and compound.else_body is not None:
             yield from compound.else_body.body
+
+
+def _enclosing_loop(levels: Levels, depth: int) -> int | None:
+    """The level whose block holds the innermost loop around `levels[depth]`: its
+    statements after the loop are where a `break` goes (the loop's `else` is skipped)."""
+    for level in range(depth, 0, -1):
+        outer_body, outer_start = levels[level - 1]
+        if isinstance(outer_body[outer_start - 1], (ForStmt, WhileStmt)):
+            return level - 1
+    return None
 
 
 def handed_on_in(stmt: TryStmt, name: str) -> tuple[Kind, Expression | None] | None:
