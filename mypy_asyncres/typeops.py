@@ -5,7 +5,7 @@ the four senses the rules need (each says how it treats `Any`)."""
 from __future__ import annotations
 
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeInfo
+from mypy.nodes import Decorator, Expression, FuncDef, NameExpr, SymbolNode, TypeInfo, Var
 from mypy.subtypes import find_member
 from mypy.types import (
     AnyType,
@@ -158,3 +158,10 @@ def release_call(resource: Type | None, target: str, awaited: bool, *, replacing
                 is_async = isinstance(sym.node, FuncDef) and sym.node.is_coroutine
                 return f"{'await ' if is_async else ''}{target}.{method}()"
     return f"{target}.close()"
+
+
+def declared_type(expr: Expression) -> Type | None:
+    """The type of a name a later statement uses, before mypy checks that statement: the
+    variable's (inferred when it was bound) type."""
+    node = expr.node if isinstance(expr, NameExpr) else None
+    return node.type if isinstance(node, Var) else None

@@ -32,7 +32,7 @@ from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site
 from mypy_asyncres.sites.releases import guards_field
 from mypy_asyncres.sites.statements import expressions_of, mentions_target, statements_in
-from mypy_asyncres.typeops import has_enter_and_exit, release_call
+from mypy_asyncres.typeops import declared_type, has_enter_and_exit, release_call
 
 
 def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str] | None:
@@ -56,12 +56,24 @@ def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str
         and receiver.name == function.node.arguments[0].variable.name
     ):
         return function.node.info, target.name
-    typ = get_proper_type(checker.lookup_type_or_none(receiver))
+    # (the statement that stores it may come later than the call: `coro = start()`, then
+    # `state.server = await coro`, whose receiver mypy has not typed yet)
+    typ = get_proper_type(checker.lookup_type_or_none(receiver) or declared_type(receiver))
     if isinstance(typ, Instance):
+        if typ.type.get(target.name) is None and _sets_attributes_itself(typ.type):
+            return None, target.name  # a dynamic container (`__setattr__`): no field of a class
         return typ.type, target.name
     if isinstance(typ, AnyType):
         return None, target.name
     return None
+
+
+def _sets_attributes_itself(info: TypeInfo) -> bool:
+    """Whether the class (or a base it has, `object` apart) defines `__setattr__`: it
+    keeps what is set on it as it likes (aioftp's `Connection` puts it in a dict)."""
+    return any(
+        "__setattr__" in base.names for base in info.mro if base.fullname != "builtins.object"
+    )
 
 
 def judge_field(

@@ -46,7 +46,7 @@ from mypy_asyncres.facts.owner_classes import owned_under_flag
 from mypy_asyncres.facts.owning_parameters import entered_by_callee, forwarded_parameters, owning_parameters
 from mypy_asyncres.resources.predicate import ResourceTypes
 from mypy_asyncres.sites.model import Site, argument_position
-from mypy_asyncres.typeops import method_through_mro
+from mypy_asyncres.typeops import declared_type, method_through_mro
 
 
 def _arg_names(node: SymbolNode, drop_self: bool) -> list[str | None]:
@@ -81,7 +81,7 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
             return None
         return f"{defining.fullname}.{callee.name}", method, defining, True
     if isinstance(callee, MemberExpr):
-        receiver = get_proper_type(checker.lookup_type_or_none(callee.expr) or _declared_type(callee.expr))
+        receiver = get_proper_type(checker.lookup_type_or_none(callee.expr) or declared_type(callee.expr))
         info = None
         if isinstance(receiver, Instance):
             info = receiver.type
@@ -95,13 +95,6 @@ def _callee(site: Site, checker: TypeChecker) -> tuple[str, SymbolNode, TypeInfo
                 defining, method = found
                 return f"{defining.fullname}.{callee.name}", method, defining, True
     return None
-
-
-def _declared_type(expr: Expression) -> Type | None:
-    """The type of a name a later statement uses, before mypy checks that statement: the
-    variable's (inferred when it was bound) type."""
-    node = expr.node if isinstance(expr, NameExpr) else None
-    return node.type if isinstance(node, Var) else None
 
 
 def _constructed_class(typ: Type | None) -> TypeInfo | None:
@@ -324,7 +317,7 @@ def passed_where_unknown(site: Site, checker: TypeChecker) -> bool:
         if callee is None and isinstance(outer.callee, MemberExpr):
             # `loop.create_server(sock=sock)` on a receiver of no known type yet (an
             # unannotated parameter, a local bound later from `Any`).
-            receiver = checker.lookup_type_or_none(outer.callee.expr) or _declared_type(outer.callee.expr)
+            receiver = checker.lookup_type_or_none(outer.callee.expr) or declared_type(outer.callee.expr)
             return receiver is None or isinstance(get_proper_type(receiver), AnyType)
         if callee is None:
             return False

@@ -5,6 +5,8 @@ stored, passed on, released at once, guarded by a narrow `except`)."""
 from __future__ import annotations
 
 from mypy.nodes import (
+    AssignmentStmt,
+    AwaitExpr,
     Block,
     CallExpr,
     Expression,
@@ -68,6 +70,10 @@ def after_binding(
     for stmt in statements_after(levels):
         if is_flag(stmt, name) or handles_its_errors(stmt, name):
             continue
+        if first:
+            awaited = _awaited_next(stmt, name, function)
+            if awaited is not None:
+                return awaited
         if first and (releases_now(stmt, name) or waits_without_pipes(stmt, name, value)):
             return Site(Kind.BOUND_THEN_RELEASED, name, function)
         if every_branch_returns(stmt, name):
@@ -126,6 +132,25 @@ def after_binding(
         read_past.append(stmt)
         first = False
     return passed or Site(Kind.BOUND, name, function)
+
+
+def _awaited_next(stmt: Statement, name: str, function: Function | None) -> Site | None:
+    """A coroutine bound to `name` and awaited by the next statement (or by the first of
+    the `try` that follows): `coro = start(); try: self.server = await coro`. Where the
+    awaited value goes decides (stored, returned)."""
+    if isinstance(stmt, TryStmt) and stmt.body.body:
+        stmt = stmt.body.body[0]
+    if isinstance(stmt, ReturnStmt) and _awaits(stmt.expr, name):
+        return Site(Kind.BOUND_THEN_RETURNED, name, function)
+    if isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1 and _awaits(stmt.rvalue, name):
+        target = stmt.lvalues[0]
+        if isinstance(target, (MemberExpr, IndexExpr)):
+            return Site(Kind.STORED, describe(target), function, target=target)
+    return None
+
+
+def _awaits(expr: Expression | None, name: str) -> bool:
+    return isinstance(expr, AwaitExpr) and isinstance(expr.expr, NameExpr) and expr.expr.name == name
 
 
 def _item_of_a_local(target: IndexExpr) -> bool:
