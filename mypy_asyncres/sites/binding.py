@@ -4,6 +4,8 @@ stored, passed on, released at once, guarded by a narrow `except`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mypy.nodes import (
     AssignmentStmt,
     AwaitExpr,
@@ -47,7 +49,12 @@ _ENTERED_LATER = frozenset({Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
 
 
 def after_binding(
-    name: str, value: Expression | None, function: Function | None, levels: Levels, finallies: list[Block]
+    name: str,
+    value: Expression | None,
+    function: Function | None,
+    levels: Levels,
+    finallies: list[Block],
+    past_loops: bool = False,
 ) -> Site:
     """The site of a value bound to `name`, by what the function does with it next.
 
@@ -67,7 +74,7 @@ def after_binding(
     passed: Site | None = None
     first = True
     read_past: list[Statement] = []  # statements read past: a use there can raise
-    for stmt in statements_after(levels):
+    for stmt in statements_after(levels, past_loops):
         if is_flag(stmt, name) or handles_its_errors(stmt, name):
             continue
         if first:
@@ -105,6 +112,10 @@ def after_binding(
         kind, target, call, argument = next_use(name, stmt)
         if kind is Kind.BOUND_THEN_PASSED and call is not None and _collected_for_finally(call, finallies):
             return Site(Kind.BOUND_THEN_FINALLY, name, function)
+        if kind is Kind.BOUND_THEN_PASSED and call is not None:
+            kept = collected_into(call, function, levels, finallies)
+            if kept is not None:
+                return replace(kept, detail=name) if kept.kind is Kind.BOUND_THEN_PASSED else kept
         if kind is Kind.BOUND_THEN_PASSED:
             site = Site(kind, name, function, outer=call, argument=argument)
             if isinstance(stmt, ReturnStmt):
@@ -178,6 +189,18 @@ def released_in_finally(finallies: list[Block], name: str) -> bool:
     """Whether the `finally` of a `try` around the walk releases `name` (also
     `self.x`)."""
     return any(releases(final.body, name) for final in finallies)
+
+
+def collected_into(call: CallExpr, function: Function | None, levels: Levels, finallies: list[Block]) -> Site | None:
+    """`servers.append(server)` into a local list that is then stored (`self.servers =
+    servers`) or handed to a call (`return Listener(conn, servers)`), also after the loop
+    that fills it: the value goes where the list goes (an owner of a list releases each
+    of its items, or its owning parameter decides)."""
+    callee = call.callee
+    if not (isinstance(callee, MemberExpr) and callee.name in COLLECTION_ADDERS and isinstance(callee.expr, NameExpr)):
+        return None
+    fate = after_binding(callee.expr.name, None, function, levels, finallies, past_loops=True)
+    return fate if fate.kind is Kind.STORED or fate.kind is Kind.BOUND_THEN_PASSED else None
 
 
 def _collected_for_finally(call: CallExpr, finallies: list[Block]) -> bool:

@@ -51,7 +51,7 @@ from mypy_asyncres.names import (
     STACK_METHODS,
     WAITED_WITHOUT_PIPES,
 )
-from mypy_asyncres.sites.binding import after_binding, released_in_finally
+from mypy_asyncres.sites.binding import after_binding, collected_into, released_in_finally
 from mypy_asyncres.sites.flows import (
     COLLECTION_ADDERS,
 )
@@ -69,6 +69,9 @@ from mypy_asyncres.sites.releases import (
     without_timeout,
 )
 
+# What a list an item is appended to may do with it: released in a `finally` around, or
+# kept by what the list is handed to (sites/binding.collected_into).
+_KEPT_BY_A_LIST = frozenset({Kind.BOUND_THEN_FINALLY, Kind.STORED, Kind.PASSED})
 # Sites that a container passes on to its items.
 _KEPT_BY_CONTAINER = frozenset({Kind.STORED, Kind.BOUND_THEN_FINALLY, Kind.RETURNED})
 
@@ -215,7 +218,12 @@ class ExpressionWalker:
         if isinstance(callee, MemberExpr) and callee.name in COLLECTION_ADDERS and isinstance(callee.expr, NameExpr):
             # `sessions.append(ClientSession())` into a list that a `finally` releases.
             collected = self.after_binding(callee.expr.name)
-            if collected.kind is Kind.BOUND_THEN_FINALLY:
+            if collected.kind is not Kind.BOUND_THEN_FINALLY:
+                collected = collected_into(e, self.function, self.levels, self.finallies) or collected
+            if collected.kind is Kind.BOUND_THEN_PASSED:
+                # Judged as passed to what the list is handed to, named as appended.
+                collected = Site(Kind.PASSED, describe(callee), self.function, "", collected.outer, collected.argument)
+            if collected.kind in _KEPT_BY_A_LIST:
                 for arg in e.args:
                     self.expr(arg, collected)
                 return

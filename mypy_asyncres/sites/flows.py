@@ -23,12 +23,14 @@ from mypy.nodes import (
     IfStmt,
     IndexExpr,
     IntExpr,
+    ListExpr,
     MemberExpr,
     NameExpr,
     OperatorAssignmentStmt,
     PassStmt,
     RefExpr,
     ReturnStmt,
+    SetExpr,
     Statement,
     StrExpr,
     TryStmt,
@@ -153,12 +155,14 @@ _CONVERSIONS = frozenset({"builtins.int", "builtins.float"})
 _SUSPENDING = (AwaitExpr, YieldExpr, YieldFromExpr)
 
 
-def statements_after(levels: Levels) -> Iterator[Statement]:
+def statements_after(levels: Levels, past_loops: bool = False) -> Iterator[Statement]:
     """The statements that run after the one being walked, in order: the rest of its
     block, then (when the block is a branch of an `if`, a `with` body or a `try` body,
     whose `else` comes first) what follows the compound statement, and so on outwards.
     A loop's body stops it: the statement runs again on the next iteration; a `break` on
-    the way goes on after the loop (`s = bind(port); break`, then `return s`)."""
+    the way goes on after the loop (`s = bind(port); break`, then `return s`). With
+    `past_loops`, for a value that outlives the loop (a list filled in it), the
+    statements after the loop follow."""
     for depth in range(len(levels) - 1, -1, -1):
         body, start = levels[depth]
         for stmt in body[start:]:
@@ -173,7 +177,11 @@ def statements_after(levels: Levels) -> Iterator[Statement]:
         outer_body, outer_start = levels[depth - 1]
         compound = outer_body[outer_start - 1]
         if isinstance(compound, (ForStmt, WhileStmt)):
-            return
+            if not past_loops:
+                return
+            if compound.else_body is not None:
+                yield from compound.else_body.body
+            continue
         if isinstance(compound, TryStmt) and body is compound.body.body and compound.else_body is not None:
             yield from compound.else_body.body
 
@@ -274,7 +282,7 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
             if isinstance(value, CallExpr) and value.analyzed is None:
                 # Handed to what is returned (its parameter decides).
                 for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
-                    if is_name(arg, name):
+                    if _holds(arg, name):
                         return Kind.BOUND_THEN_PASSED, None, value, argument_key(i, arg_name)
         return Kind.BOUND, None, None, ""
     if isinstance(stmt, TryStmt):
@@ -286,8 +294,8 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
         values = [stmt.expr]
     elif isinstance(stmt, AssignmentStmt):
         target = stmt.lvalues[0]
-        if len(stmt.lvalues) == 1 and isinstance(target, (MemberExpr, IndexExpr)) and is_name(stmt.rvalue, name):
-            return Kind.STORED, target, None, ""  # `self._session = session`
+        if len(stmt.lvalues) == 1 and isinstance(target, (MemberExpr, IndexExpr)) and _holds(stmt.rvalue, name):
+            return Kind.STORED, target, None, ""  # `self._session = session`, `self.servers = [server]`
         member = _stored_member(stmt, name)
         if member is not None:
             return Kind.STORED, member, None, ""  # `self._reader, self._writer = reader, writer`
@@ -309,8 +317,16 @@ def next_use(name: str, stmt: Statement) -> tuple[Kind, Expression | None, CallE
             if isinstance(arg, MemberExpr) and arg.name in RELEASE_CALLS and is_name(arg.expr, name):
                 return Kind.BOUND_THEN_CALLBACK, None, None, ""
         for i, (arg, arg_name) in enumerate(zip(value.args, value.arg_names)):
-            if is_name(arg, name):
+            if _holds(arg, name):
                 return Kind.BOUND_THEN_PASSED, None, value, argument_key(i, arg_name)
     return Kind.BOUND, None, None, ""
+
+
+def _holds(expr: Expression, name: str) -> bool:
+    """`name`, or a list, tuple or set display with it (`Listener(conn, [server])`): what
+    is done with the display is done with it."""
+    if isinstance(expr, (ListExpr, TupleExpr, SetExpr)):
+        return any(is_name(item, name) for item in expr.items)
+    return is_name(expr, name)
 
 
