@@ -16,6 +16,7 @@ from typing import Any
 
 from mypy.nodes import (
     AssignmentStmt,
+    CallExpr,
     ClassDef,
     Decorator,
     ExpressionStmt,
@@ -71,6 +72,42 @@ def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
         elif isinstance(stmt, Decorator):
             names = _decorator_names(stmt)
             found[stmt.func.name] = (stmt.func, _self_name(stmt.func, names), bool(names & _PROPERTY))
+    return found
+
+
+# Class decorators that generate an `__init__` storing each field as it is given:
+# dataclasses' and attrs' (`attr.s`, `attrs.define`, ...).
+_FIELD_CLASSES = frozenset({"dataclass", "define", "frozen", "mutable", "attrs"})
+_ATTRS_MODULES = frozenset({"attr", "attrs"})
+
+
+def _generated_init_fields(defn: ClassDef) -> list[str]:
+    """The parameters of the `__init__` a dataclass or attrs decorator generates, for the
+    fields of this class's body (attrs names a private field's parameter without its
+    underscores, dataclasses as the field): an argument is stored in its field."""
+    style = ""
+    for dec in defn.decorators:
+        target = dec.callee if isinstance(dec, CallExpr) else dec
+        if not isinstance(target, (NameExpr, MemberExpr)):
+            continue
+        module = target.expr.name if isinstance(target, MemberExpr) and isinstance(target.expr, NameExpr) else ""
+        if target.name == "dataclass":
+            style = "dataclass"
+        elif target.name in _FIELD_CLASSES or (target.name == "s" and module == "attr"):
+            style = "attrs"
+    if not style:
+        return []
+    found = []
+    for stmt in defn.defs.body:
+        if not (isinstance(stmt, AssignmentStmt) and stmt.unanalyzed_type is not None and len(stmt.lvalues) == 1):
+            continue
+        target = stmt.lvalues[0]
+        declared = stmt.unanalyzed_type
+        if not isinstance(target, NameExpr) or (isinstance(declared, UnboundType) and declared.name.endswith("ClassVar")):
+            continue
+        found.append(target.name)
+        if style == "attrs" and target.name.startswith("_"):
+            found.append(target.name.lstrip("_"))
     return found
 
 
@@ -304,6 +341,10 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
             owns = _stored_parameters(methods, None)
         elif always:
             owns = _stored_parameters(methods, always)
+            if "__init__" not in methods:
+                fields = [name for name in _generated_init_fields(defn) if name.lstrip("_") in {a.lstrip("_") for a in always}]
+                if fields:
+                    owns["__init__"] = fields
         flagged: dict[str, set[str]] = {}
         for method_facts in facts.values():
             for attr, flags in method_facts.flags.items():
