@@ -17,6 +17,8 @@ way cold and warm.
 
 from __future__ import annotations
 
+from typing import Final
+
 from mypy.nodes import (
     AssignmentStmt,
     AwaitExpr,
@@ -35,8 +37,6 @@ from mypy.nodes import (
     TryStmt,
     WithStmt,
 )
-
-from typing import Final
 
 from mypy_asyncres.sites.model import argument_key, describe
 from mypy_asyncres.sites.statements import stack_call, statements_in
@@ -85,7 +85,12 @@ def super_init_forwards(func: FuncDef) -> list[Forward]:
     """What a constructor passes on of its parameters, as they are, to the base class's
     (`super().__init__(reader, writer, timeout=timeout)`): a subclass owns what the base
     it forwards to owns."""
-    parameters = {arg.variable.name for arg in func.arguments[1:]}
+    rebound = {
+        lvalue.name
+        for stmt in statements_in(func.body.body) if isinstance(stmt, AssignmentStmt)
+        for lvalue in stmt.lvalues if isinstance(lvalue, NameExpr)
+    }
+    parameters = {arg.variable.name for arg in func.arguments[1:]} - rebound  # passed on as given
     found: list[Forward] = []
     for stmt in func.body.body:
         call = stmt.expr if isinstance(stmt, ExpressionStmt) else None

@@ -292,14 +292,19 @@ def _fitting_note(finding: Finding, site: Site, call: CallExpr, produced: Produc
     if produced.awaited_instead and awaited and site.kind is Kind.BOUND and site.detail:
         return replace(finding, note=errors.drop_await_note(written, site.detail))
     statement = "async with" if finding.message.find('"async with') >= 0 else "with"
-    # In a plain `def` (`loop.run_until_complete(start_server(...))`) there is no `async with`.
-    in_sync = statement == "async with" and site.function is not None and not site.function.node.is_coroutine
+    # In a plain `def`, an awaited call is run by `loop.run_until_complete(...)`, and there
+    # is no `async with`.
+    in_def = site.function is not None and not site.function.node.is_coroutine
+    in_sync = statement == "async with" and in_def
     if (not produced.enterable or in_sync) and finding.note is None and site.kind in (Kind.DISCARDED, Kind.CHAINED):
         names = ["_"] * produced.members or ["x"]
         names[max(produced.member, 0)] = "x"  # `_, x = await asyncio.open_connection(...)`
-        binding = f"{', '.join(names)} = {'await ' if awaited and not in_sync else ''}{'...' if in_sync else written}"
-        release = release_call(produced.resource, "x", awaited)
-        return replace(finding, note=errors.bind_and_release_note(binding, release))
+        if awaited and in_def:
+            value = f"loop.run_until_complete({written})"
+        else:
+            value = f"{'await ' if awaited else ''}{written}"
+        release = release_call(produced.resource, "x", awaited and not in_def)
+        return replace(finding, note=errors.bind_and_release_note(f"{', '.join(names)} = {value}", release))
     if awaited and not produced.awaited_instead:
         written = f"await {written}"  # `async with await asyncio.start_server(...):`
     if site.kind is Kind.DISCARDED and finding.note is None:

@@ -69,11 +69,12 @@ def stored_field(site: Site, checker: TypeChecker) -> tuple[TypeInfo | None, str
 
 
 def _sets_attributes_itself(info: TypeInfo) -> bool:
-    """Whether the class (or a base it has, `object` apart) defines `__setattr__`: it
-    keeps what is set on it as it likes (aioftp's `Connection` puts it in a dict)."""
-    return any(
-        "__setattr__" in base.names for base in info.mro if base.fullname != "builtins.object"
-    )
+    """Whether the class (or a base it has, `object` apart) defines `__setattr__` and
+    `__getattr__`: it keeps what is set on it as it likes (aioftp's `Connection` puts it
+    in a dict of futures). (`SimpleNamespace` has no `__getattr__`: its attributes are
+    plain ones.)"""
+    defined = {name for base in info.mro if base.fullname != "builtins.object" for name in base.names}
+    return "__setattr__" in defined and "__getattr__" in defined
 
 
 def judge_field(

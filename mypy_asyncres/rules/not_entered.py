@@ -16,12 +16,12 @@ from mypy.types import (
 
 from mypy_asyncres.names import (
     CONSUMING_METHODS,
-    SERVED_UNTIL_CANCELLED,
     CONTEXT_DECORATORS,
     ENTER_METHODS,
     LAZY_CONTEXT_MANAGERS,
     OWNING_CALLEES,
     RELEASE_CALLS,
+    SERVED_UNTIL_CANCELLED,
     WAITED_WITHOUT_PIPES,
 )
 from mypy_asyncres.output import errors
@@ -265,5 +265,11 @@ def judge(
             else errors.manual_close(name, statement, site.detail)
         )
         return Finding(errors.RESOURCE_MANUAL_CLOSE, manual, errors.use_statement_note(statement, site.detail))
-    note = errors.use_statement_note(statement, site.detail) if kind is Kind.BOUND and site.detail else None
+    note = None
+    if kind is Kind.BOUND and site.detail:
+        if statement.startswith("async with") and function is not None and not function.node.is_coroutine:
+            # `server = loop.run_until_complete(start_server(...))`: no `async with` in a `def`
+            note = errors.release_in_finally_note(release_call(resource, site.detail, False))
+        else:
+            note = errors.use_statement_note(statement, site.detail)
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(name, statement, _how(site)), note)

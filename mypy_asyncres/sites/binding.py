@@ -39,6 +39,7 @@ from mypy_asyncres.sites.releases import (
     releases,
     releases_before_leaving,
     releases_now,
+    releases_on_the_way_out,
     waits_without_pipes,
 )
 from mypy_asyncres.sites.statements import ends_flow, uses
@@ -54,7 +55,6 @@ def after_binding(
     function: Function | None,
     levels: Levels,
     finallies: list[Block],
-    past_loops: bool = False,
 ) -> Site:
     """The site of a value bound to `name`, by what the function does with it next.
 
@@ -74,7 +74,7 @@ def after_binding(
     passed: Site | None = None
     first = True
     read_past: list[Statement] = []  # statements read past: a use there can raise
-    for stmt in statements_after(levels, past_loops):
+    for stmt in statements_after(levels):
         if is_flag(stmt, name) or handles_its_errors(stmt, name):
             continue
         if first:
@@ -104,7 +104,7 @@ def after_binding(
             if handed is not None:
                 kind, target = handed
                 return Site(kind, describe(target) if target is not None else name, function, target=target)
-            if releases(stmt.body.body, name):
+            if releases_on_the_way_out(stmt.body.body, name):
                 # `try: ...; return await proc.wait()` / `except BaseException: proc.kill(); ...`
                 return Site(Kind.BOUND_THEN_RELEASED, name, function)
             first = False
@@ -193,13 +193,14 @@ def released_in_finally(finallies: list[Block], name: str) -> bool:
 
 def collected_into(call: CallExpr, function: Function | None, levels: Levels, finallies: list[Block]) -> Site | None:
     """`servers.append(server)` into a local list that is then stored (`self.servers =
-    servers`) or handed to a call (`return Listener(conn, servers)`), also after the loop
-    that fills it: the value goes where the list goes (an owner of a list releases each
-    of its items, or its owning parameter decides)."""
+    servers`) or handed to a call (`return Listener(conn, servers)`): the value goes where
+    the list goes (an owner of a list releases each of its items, or its owning parameter
+    decides). Not past the end of a loop that fills it: a later pass that raises would
+    lose what the list holds."""
     callee = call.callee
     if not (isinstance(callee, MemberExpr) and callee.name in COLLECTION_ADDERS and isinstance(callee.expr, NameExpr)):
         return None
-    fate = after_binding(callee.expr.name, None, function, levels, finallies, past_loops=True)
+    fate = after_binding(callee.expr.name, None, function, levels, finallies)
     return fate if fate.kind is Kind.STORED or fate.kind is Kind.BOUND_THEN_PASSED else None
 
 

@@ -44,9 +44,9 @@ from mypy.nodes import (
 
 from mypy_asyncres.names import (
     AWAIT_PASS_THROUGH,
-    RUN_TO_COMPLETION,
     CONSUMING_METHODS,
     CONSUMING_WHEN_AWAITED,
+    RUN_TO_COMPLETION,
     SERVED_UNTIL_CANCELLED,
     STACK_METHODS,
     WAITED_WITHOUT_PIPES,

@@ -84,9 +84,14 @@ _SETTERS_THAT_CANNOT_FAIL = frozenset({"set_inheritable", "setblocking", "set_bl
 
 
 def _cannot_fail(call: CallExpr, method: str, bare: Expression | None) -> bool:
-    """A call on the value that does not fail: a setting above, or `proc.wait()` with no
-    timeout that is the whole statement (`bare`, see calls_with)."""
-    return method in _SETTERS_THAT_CANNOT_FAIL or (method == "wait" and not call.args and call is bare)
+    """A call on the value that does not fail: a setting above, `proc.wait()` with no
+    timeout that is the whole statement (`bare`, see calls_with), or a list's
+    `append(name)`."""
+    return (
+        method in _SETTERS_THAT_CANNOT_FAIL
+        or (method == "wait" and not call.args and call is bare)
+        or (method in COLLECTION_ADDERS and all(isinstance(a, (NameExpr, IntExpr)) for a in call.args))
+    )
 
 
 def handles_its_errors(stmt: Statement, name: str) -> bool:
@@ -155,14 +160,12 @@ _CONVERSIONS = frozenset({"builtins.int", "builtins.float"})
 _SUSPENDING = (AwaitExpr, YieldExpr, YieldFromExpr)
 
 
-def statements_after(levels: Levels, past_loops: bool = False) -> Iterator[Statement]:
+def statements_after(levels: Levels) -> Iterator[Statement]:
     """The statements that run after the one being walked, in order: the rest of its
     block, then (when the block is a branch of an `if`, a `with` body or a `try` body,
     whose `else` comes first) what follows the compound statement, and so on outwards.
     A loop's body stops it: the statement runs again on the next iteration; a `break` on
-    the way goes on after the loop (`s = bind(port); break`, then `return s`). With
-    `past_loops`, for a value that outlives the loop (a list filled in it), the
-    statements after the loop follow."""
+    the way goes on after the loop (`s = bind(port); break`, then `return s`)."""
     for depth in range(len(levels) - 1, -1, -1):
         body, start = levels[depth]
         for stmt in body[start:]:
@@ -177,11 +180,7 @@ def statements_after(levels: Levels, past_loops: bool = False) -> Iterator[State
         outer_body, outer_start = levels[depth - 1]
         compound = outer_body[outer_start - 1]
         if isinstance(compound, (ForStmt, WhileStmt)):
-            if not past_loops:
-                return
-            if compound.else_body is not None:
-                yield from compound.else_body.body
-            continue
+            return
         if isinstance(compound, TryStmt) and body is compound.body.body and compound.else_body is not None:
             yield from compound.else_body.body
 

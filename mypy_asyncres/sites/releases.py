@@ -7,10 +7,12 @@ from __future__ import annotations
 from mypy.nodes import (
     AssignmentStmt,
     AwaitExpr,
+    BreakStmt,
     BytesExpr,
     CallExpr,
     CastExpr,
     ComparisonExpr,
+    ContinueStmt,
     DictExpr,
     Expression,
     ExpressionStmt,
@@ -202,6 +204,18 @@ def releases(body: list[Statement], name: str) -> bool:
             return True
     return False
 
+
+
+def releases_on_the_way_out(body: list[Statement], name: str) -> bool:
+    """Whether the block releases `name` on every path through it: a top-level release
+    that no statement before it can leave the block around (`return`, `raise`, `break`,
+    `continue`, also inside an `if`)."""
+    for stmt in body:
+        if releases([stmt], name) and not isinstance(stmt, (IfStmt, TryStmt, WithStmt, ForStmt)):
+            return True
+        if any(isinstance(s, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)) for s in nested_statements(stmt)):
+            return False
+    return False
 
 
 def guards_field(text: str, value: Expression | None, levels: Levels) -> bool:
