@@ -267,9 +267,11 @@ def judge(
         return Finding(errors.RESOURCE_MANUAL_CLOSE, manual, errors.use_statement_note(statement, site.detail))
     note = None
     if kind is Kind.BOUND and site.detail:
+        note = errors.use_statement_note(statement, site.detail)
         if statement.startswith("async with") and function is not None and not function.node.is_coroutine:
-            # `server = loop.run_until_complete(start_server(...))`: no `async with` in a `def`
-            note = errors.release_in_finally_note(release_call(resource, site.detail, False))
-        else:
-            note = errors.use_statement_note(statement, site.detail)
+            # `server = loop.run_until_complete(start_server(...))`: no `async with` in a
+            # `def`, but a sync release in a `finally` (none for an async-only resource).
+            release = release_call(resource, site.detail, False)
+            if not release.startswith("await "):
+                note = errors.release_in_finally_note(release)
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_entered(name, statement, _how(site)), note)
