@@ -16,7 +16,6 @@ from typing import Any
 
 from mypy.nodes import (
     AssignmentStmt,
-    CallExpr,
     ClassDef,
     Decorator,
     ExpressionStmt,
@@ -37,6 +36,7 @@ from mypy_asyncres.facts.forwarding import (
     forwards_of,
     super_init_forwards,
 )
+from mypy_asyncres.facts.generated_init import generated_init_fields
 from mypy_asyncres.facts.method_releases import MethodReleases, parameter_stores, self_attribute
 from mypy_asyncres.facts.setting_releases import created_under_setting
 from mypy_asyncres.names import (
@@ -78,57 +78,6 @@ def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
         elif isinstance(stmt, Decorator):
             names = _decorator_names(stmt)
             found[stmt.func.name] = (stmt.func, _self_name(stmt.func, names), bool(names & _PROPERTY))
-    return found
-
-
-# Class decorators that generate an `__init__` storing each field as it is given:
-# dataclasses' and attrs' (`attr.s`, `attrs.define`, ...).
-_FIELD_CLASSES = frozenset({"dataclass", "define", "frozen", "mutable", "attrs"})
-_ATTRS_MODULES = frozenset({"attr", "attrs"})
-
-
-def _generated_init_fields(defn: ClassDef) -> list[tuple[str, str]]:
-    """(parameter, field) of the `__init__` a dataclass or attrs decorator generates, for
-    the fields of this class's body that it stores as given: attrs names a private
-    field's parameter without its underscores, dataclasses as the field; a field that
-    `__post_init__` / `__attrs_post_init__` sets again is not stored as given."""
-    style = ""
-    for dec in defn.decorators:
-        target = dec.callee if isinstance(dec, CallExpr) else dec
-        if not isinstance(target, (NameExpr, MemberExpr)):
-            continue
-        module = target.expr.name if isinstance(target, MemberExpr) and isinstance(target.expr, NameExpr) else ""
-        if target.name == "dataclass":
-            style = "dataclass"
-        elif target.name in _FIELD_CLASSES or (target.name == "s" and module in _ATTRS_MODULES):
-            style = "attrs"
-    if not style:
-        return []
-    reset = _set_after_init(defn)
-    found = []
-    for stmt in defn.defs.body:
-        if not (isinstance(stmt, AssignmentStmt) and stmt.unanalyzed_type is not None and len(stmt.lvalues) == 1):
-            continue
-        target = stmt.lvalues[0]
-        declared = stmt.unanalyzed_type
-        if not isinstance(target, NameExpr) or target.name in reset:
-            continue
-        if isinstance(declared, UnboundType) and declared.name.endswith("ClassVar"):
-            continue
-        parameter = target.name.lstrip("_") if style == "attrs" else target.name
-        found.append((parameter, target.name))
-    return found
-
-
-def _set_after_init(defn: ClassDef) -> set[str]:
-    """The fields a dataclass's `__post_init__` (attrs': `__attrs_post_init__`) assigns."""
-    found: set[str] = set()
-    for stmt in defn.defs.body:
-        if isinstance(stmt, FuncDef) and stmt.name in ("__post_init__", "__attrs_post_init__") and stmt.arguments:
-            self_name = stmt.arguments[0].variable.name
-            for inner in statements_in(stmt.body.body):
-                if isinstance(inner, AssignmentStmt):
-                    found.update(a for a in map(lambda lv: self_attribute(lv, self_name), inner.lvalues) if a)
     return found
 
 
@@ -363,7 +312,7 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
         elif always:
             owns = _stored_parameters(methods, always)
             if "__init__" not in methods:
-                fields = [parameter for parameter, field in _generated_init_fields(defn) if field in always]
+                fields = [parameter for parameter, field in generated_init_fields(defn) if field in always]
                 if fields:
                     owns["__init__"] = fields
         flagged: dict[str, set[str]] = {}
