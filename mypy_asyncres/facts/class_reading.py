@@ -16,16 +16,20 @@ from typing import Any
 
 from mypy.nodes import (
     AssignmentStmt,
+    CallExpr,
     ClassDef,
     Decorator,
+    Expression,
     ExpressionStmt,
     FuncDef,
     MemberExpr,
     NameExpr,
     OverloadedFuncDef,
     ReturnStmt,
+    SuperExpr,
     WithStmt,
 )
+from mypy.server.subexpr import get_subexpressions
 from mypy.types import CallableType, UnboundType
 
 from mypy_asyncres.cache import metadata
@@ -43,6 +47,7 @@ from mypy_asyncres.names import (
     RELEASE_CALLS,
     is_owner_release_method,
 )
+from mypy_asyncres.sites.model import is_name
 from mypy_asyncres.sites.statements import blocks_of, statements_in
 
 
@@ -79,6 +84,28 @@ def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
             names = _decorator_names(stmt)
             found[stmt.func.name] = (stmt.func, _self_name(stmt.func, names), bool(names & _PROPERTY))
     return found
+
+
+def _releases_through_base(defn: ClassDef, release_methods: frozenset[str]) -> bool:
+    """Whether every release method the class defines calls a release method on `self`
+    or on `super()` (`async def __aexit__(self, *exc): self.close()`, `def close(self):
+    super().close(); ...`): what the base releases, it still releases."""
+    for name, (method, self_name, _) in _methods(defn).items():
+        if not is_owner_release_method(name, release_methods) or self_name is None:
+            continue
+        if not any(
+            isinstance(e, CallExpr)
+            and isinstance(e.callee, (MemberExpr, SuperExpr))
+            and is_owner_release_method(e.callee.name, release_methods)
+            and (isinstance(e.callee, SuperExpr) or _is_super_call(e.callee.expr) or is_name(e.callee.expr, self_name))
+            for e in get_subexpressions(method.body)
+        ):
+            return False
+    return True
+
+
+def _is_super_call(expr: Expression) -> bool:
+    return isinstance(expr, CallExpr) and isinstance(expr.callee, NameExpr) and expr.callee.name == "super"
 
 
 def _self_name(func: FuncDef, decorators: set[str]) -> str | None:
@@ -322,8 +349,14 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                     flagged.setdefault(attr, set()).update(flags)
         if flagged and not opaque:
             owns_if = _owned_under_flag(methods, flagged)
-    if has_release and forwards.get("__init__") and forwards["__init__"][0][1] == SUPER_INIT:
-        # Its own release methods decide what it releases, not its base's.
+    if (
+        has_release
+        and forwards.get("__init__")
+        and forwards["__init__"][0][1] == SUPER_INIT
+        and not _releases_through_base(defn, release_methods)
+    ):
+        # A release method of its own that does not call the base's (`def close(self):
+        # pass`) decides what it releases, not the base's.
         del forwards["__init__"]
     result: dict[str, Any] = {}
     released |= entered_fields

@@ -39,7 +39,7 @@ from mypy.nodes import (
 )
 
 from mypy_asyncres.sites.model import argument_key, describe
-from mypy_asyncres.sites.statements import stack_call, statements_in
+from mypy_asyncres.sites.statements import binds, stack_call, statements_in
 
 # (parameter, callee as written, "keyword" or "#position", keywords passed as False)
 Forward = tuple[str, str, str, tuple[str, ...]]
@@ -85,17 +85,19 @@ def super_init_forwards(func: FuncDef) -> list[Forward]:
     """What a constructor passes on of its parameters, as they are, to the base class's
     (`super().__init__(reader, writer, timeout=timeout)`): a subclass owns what the base
     it forwards to owns."""
-    rebound = {
-        lvalue.name
-        for stmt in statements_in(func.body.body) if isinstance(stmt, AssignmentStmt)
-        for lvalue in stmt.lvalues if isinstance(lvalue, NameExpr)
+    calls = [
+        stmt.expr for stmt in func.body.body
+        if isinstance(stmt, ExpressionStmt) and isinstance(stmt.expr, CallExpr) and _is_super_init(stmt.expr.callee)
+    ]
+    if not calls:
+        return []  # (most constructors: read for every class mypy analyses)
+    assignments = [stmt for stmt in statements_in(func.body.body) if isinstance(stmt, AssignmentStmt)]
+    parameters = {  # passed on as given: never rebound
+        arg.variable.name for arg in func.arguments[1:]
+        if not any(binds(lvalue, arg.variable.name) for stmt in assignments for lvalue in stmt.lvalues)
     }
-    parameters = {arg.variable.name for arg in func.arguments[1:]} - rebound  # passed on as given
     found: list[Forward] = []
-    for stmt in func.body.body:
-        call = stmt.expr if isinstance(stmt, ExpressionStmt) else None
-        if not (isinstance(call, CallExpr) and _is_super_init(call.callee)):
-            continue
+    for call in calls:
         if any(kind.is_star() for kind in call.arg_kinds):
             continue  # `super().__init__(*args, **kwargs)`: which goes where is not known
         kept = tuple(

@@ -19,14 +19,17 @@ from mypy.nodes import (
     ExpressionStmt,
     ForStmt,
     IfStmt,
+    ListExpr,
     MatchStmt,
     MemberExpr,
     NameExpr,
     OperatorAssignmentStmt,
     RaiseStmt,
     ReturnStmt,
+    StarExpr,
     Statement,
     TryStmt,
+    TupleExpr,
     WhileStmt,
     WithStmt,
 )
@@ -43,6 +46,16 @@ def is_target(expr: Expression, name: str) -> bool:
         return isinstance(expr, MemberExpr) and describe(expr) == name
     return is_name(expr, name)
 
+
+
+def binds(target: Expression, name: str) -> bool:
+    """Whether an assignment target rebinds `name`, also as a member of an unpacking
+    (`reader, writer = ...`, `first, *rest = ...`)."""
+    if isinstance(target, (TupleExpr, ListExpr)):
+        return any(binds(item, name) for item in target.items)
+    if isinstance(target, StarExpr):
+        return binds(target.expr, name)
+    return is_name(target, name)
 
 
 def stack_call(expr: Expression) -> CallExpr | None:
@@ -173,7 +186,7 @@ def ends_flow(stmt: Statement, name: str) -> bool:
     if isinstance(stmt, (ExpressionStmt, OperatorAssignmentStmt, AssertStmt)):
         return False
     if isinstance(stmt, AssignmentStmt):
-        return any(is_name(lvalue, name) for lvalue in stmt.lvalues)
+        return any(binds(lvalue, name) for lvalue in stmt.lvalues)
     if isinstance(stmt, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)):
         return True
     if isinstance(stmt, DelStmt):
