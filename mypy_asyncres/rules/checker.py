@@ -13,6 +13,7 @@ from mypy.nodes import (
     CallExpr,
     MypyFile,
     Statement,
+    TypeInfo,
 )
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.subtypes import find_member
@@ -28,6 +29,7 @@ from mypy.types import (
 )
 
 from mypy_asyncres.cache.daemon import record_owner_dependencies, records_dependencies
+from mypy_asyncres.facts.owner_classes import releases
 from mypy_asyncres.facts.shared_getters import lends_shared
 from mypy_asyncres.mypy_internals import checking_pass
 from mypy_asyncres.output import errors, stats
@@ -201,7 +203,7 @@ class CallChecker:
             if site.kind is Kind.BOUND_THEN_PASSED:
                 site = replace(site, kind=Kind.BOUND, outer=None, argument="")
         elif site.kind is Kind.STORED:
-            found = stored_field(site, checker)
+            site, found = _kept_field(site, checker)
             if found is not None:
                 owner, attribute = found
                 if owner is None:
@@ -243,6 +245,21 @@ class CallChecker:
         # check their own copy of the call, and report once for it.
         key = (id(entry.call), checking_pass(checker))
         report(checker, finding, call, key, self.sites.reported, overloaded=producer.overloaded)
+
+
+def _kept_field(site: Site, checker: TypeChecker) -> tuple[Site, tuple[TypeInfo | None, str] | None]:
+    """The class and attribute a stored value is kept in (with the site that names it);
+    of a chained assignment's targets, one whose class releases it, if any (else the
+    first)."""
+    found = stored_field(site, checker)
+    if not site.also or found is None or found[0] is None or releases(found[0], found[1]):
+        return site, found
+    for other in site.also:
+        other_site = replace(site, target=other, detail=describe(other), also=None)
+        kept = stored_field(other_site, checker)
+        if kept is None or kept[0] is None or releases(kept[0], kept[1]):
+            return other_site, kept
+    return site, found
 
 
 _PRIVATE_NAME = re.compile(r'(?:^|[\["\s,.])_[A-Za-z]')

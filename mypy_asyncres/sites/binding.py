@@ -29,7 +29,7 @@ from mypy_asyncres.sites.flows import (
     next_use,
     statements_after,
 )
-from mypy_asyncres.sites.model import Function, Kind, Levels, Site, describe
+from mypy_asyncres.sites.model import Function, Kind, Levels, Site, describe, is_name
 from mypy_asyncres.sites.releases import (
     awaits_in,
     guards,
@@ -109,6 +109,11 @@ def after_binding(
                 return Site(Kind.BOUND_THEN_RELEASED, name, function)
             first = False
             continue
+        chained = _chained_store(stmt, name)
+        if chained:
+            if any(calls_with(past, name) for past in read_past):
+                return Site(Kind.USED_BEFORE_HANDOFF, name, function, handed_on=True)
+            return Site(Kind.STORED, describe(chained[0]), function, target=chained[0], also=chained[1:])
         kind, target, call, argument = next_use(name, stmt)
         if kind is Kind.BOUND_THEN_PASSED and call is not None and _collected_for_finally(call, finallies):
             return Site(Kind.BOUND_THEN_FINALLY, name, function)
@@ -158,6 +163,15 @@ def _awaited_next(stmt: Statement, name: str, function: Function | None) -> Site
         if isinstance(target, (MemberExpr, IndexExpr)):
             return Site(Kind.STORED, describe(target), function, target=target)
     return None
+
+
+def _chained_store(stmt: Statement, name: str) -> list[Expression]:
+    """The targets of `self._bare = self._io = name` (every one an attribute or item)."""
+    if not (isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) > 1 and is_name(stmt.rvalue, name)):
+        return []
+    if not all(isinstance(lvalue, (MemberExpr, IndexExpr)) for lvalue in stmt.lvalues):
+        return []
+    return list(stmt.lvalues)
 
 
 def _awaits(expr: Expression | None, name: str) -> bool:

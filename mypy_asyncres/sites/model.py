@@ -78,8 +78,10 @@ class Site:
     # name or "#<position>".
     outer: CallExpr | None = None
     argument: str = ""
-    # STORED: the attribute or item it is stored in (its object's type decides the owner).
+    # STORED: the attribute or item it is stored in (its object's type decides the owner),
+    # and the other targets of a chained assignment (`self._bare = self._io = writer`).
     target: Expression | None = None
+    also: list[Expression] | None = None
     # BOUND_THEN_NARROW_GUARD: the exception class caught, whether the `try` awaits (and
     # so can be cancelled), and whether the value is handed on (returned, stored) after.
     caught: str = ""
