@@ -238,7 +238,7 @@ class CallChecker:
         )
         if finding is None:
             return
-        finding = _fitting_note(finding, site, call, produced, entry.awaited is not None)
+        finding = _fitting_note(finding, site, call, produced, awaited_here)
         if stats.enabled:
             stats.record(checker.path, call.line, call.column, stats.REPORTED)
         # Keyed by the call in the source: copies of a body (constrained type variables)
@@ -311,7 +311,7 @@ def _fitting_note(finding: Finding, site: Site, call: CallExpr, produced: Produc
     statement = "async with" if finding.message.find('"async with') >= 0 else "with"
     # In a plain `def`, an awaited call is run by `loop.run_until_complete(...)`, and there
     # is no `async with`.
-    in_def = site.function is not None and not site.function.node.is_coroutine
+    in_def = site.function is not None and site.function.is_plain_def
     in_sync = statement == "async with" and in_def
     if (not produced.enterable or in_sync) and finding.note is None and site.kind in (Kind.DISCARDED, Kind.CHAINED):
         names = ["_"] * produced.members or ["x"]

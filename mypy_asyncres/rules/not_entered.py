@@ -179,9 +179,9 @@ def _judge_close_only(
             errors.used_before_handoff(name, site.detail, site.handed_on),
             errors.guard_uses_note(site.detail),
         )
-    # (discarded or used at once: the checker's note names the call to bind)
-    release = release_call(resource, site.detail, awaited)
-    note = errors.release_in_finally_note(release) if kind is Kind.BOUND else None
+    note = None  # (discarded or used at once: the checker's note names the call to bind)
+    if kind is Kind.BOUND:
+        note = errors.release_in_finally_note(release_call(resource, site.detail, awaited))
     return Finding(errors.RESOURCE_NOT_ENTERED, errors.not_closed(name, _how(site)), note)
 
 
@@ -257,7 +257,7 @@ def judge(
     if kind is Kind.BOUND_THEN_FINALLY or kind is Kind.BOUND_THEN_CALLBACK:
         if function is not None and function.is_context_manager_body:
             return None  # `r = Res(); try: yield r; finally: r.close()` is the generator's own exit
-        if statement == "async with" and function is not None and not function.node.is_coroutine:
+        if statement == "async with" and function is not None and function.is_plain_def:
             return None  # `server = loop.run_until_complete(...)` in sync code: a `finally` is the way
         manual = (
             errors.released_by_callback(name, statement, site.detail)
@@ -268,7 +268,7 @@ def judge(
     note = None
     if kind is Kind.BOUND and site.detail:
         note = errors.use_statement_note(statement, site.detail)
-        if statement.startswith("async with") and function is not None and not function.node.is_coroutine:
+        if statement.startswith("async with") and function is not None and function.is_plain_def:
             # `server = loop.run_until_complete(start_server(...))`: no `async with` in a
             # `def`, but a sync release in a `finally` (none for an async-only resource).
             release = release_call(resource, site.detail, False)

@@ -50,11 +50,7 @@ _ENTERED_LATER = frozenset({Kind.BOUND_THEN_WITH, Kind.BOUND_THEN_STACK})
 
 
 def after_binding(
-    name: str,
-    value: Expression | None,
-    function: Function | None,
-    levels: Levels,
-    finallies: list[Block],
+    name: str, value: Expression | None, function: Function | None, levels: Levels, finallies: list[Block]
 ) -> Site:
     """The site of a value bound to `name`, by what the function does with it next.
 
@@ -175,7 +171,7 @@ def _chained_store(stmt: Statement, name: str) -> list[Expression]:
 
 
 def _awaits(expr: Expression | None, name: str) -> bool:
-    return isinstance(expr, AwaitExpr) and isinstance(expr.expr, NameExpr) and expr.expr.name == name
+    return isinstance(expr, AwaitExpr) and is_name(expr.expr, name)
 
 
 def _item_of_a_local(target: IndexExpr) -> bool:

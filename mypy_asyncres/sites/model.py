@@ -67,6 +67,11 @@ class Function:
     is_context_manager_body: bool  # @contextmanager / @asynccontextmanager
     is_marked: bool  # @must_enter factory
 
+    @property
+    def is_plain_def(self) -> bool:
+        """No `await` nor `async with` here (`loop.run_until_complete(...)` is the await)."""
+        return not self.node.is_coroutine
+
 
 @dataclass(slots=True, eq=False)  # not frozen: the walker makes many, and frozen init is slow
 class Site:
