@@ -19,7 +19,6 @@ from mypy.nodes import (
     CallExpr,
     ClassDef,
     Decorator,
-    Expression,
     ExpressionStmt,
     FuncDef,
     MemberExpr,
@@ -38,6 +37,7 @@ from mypy_asyncres.facts.forwarding import (
     Forward,
     entered_parameters,
     forwards_of,
+    is_super_call,
     super_init_forwards,
 )
 from mypy_asyncres.facts.generated_init import generated_init_fields
@@ -97,15 +97,11 @@ def _releases_through_base(defn: ClassDef, release_methods: frozenset[str]) -> b
             isinstance(e, CallExpr)
             and isinstance(e.callee, (MemberExpr, SuperExpr))
             and is_owner_release_method(e.callee.name, release_methods)
-            and (isinstance(e.callee, SuperExpr) or _is_super_call(e.callee.expr) or is_name(e.callee.expr, self_name))
+            and (isinstance(e.callee, SuperExpr) or is_super_call(e.callee.expr) or is_name(e.callee.expr, self_name))
             for e in get_subexpressions(method.body)
         ):
             return False
     return True
-
-
-def _is_super_call(expr: Expression) -> bool:
-    return isinstance(expr, CallExpr) and isinstance(expr.callee, NameExpr) and expr.callee.name == "super"
 
 
 def _self_name(func: FuncDef, decorators: set[str]) -> str | None:

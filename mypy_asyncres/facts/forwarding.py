@@ -114,13 +114,12 @@ def _is_super_init(callee: Expression) -> bool:
     """`super().__init__`, before (a member of a call of `super`) or after mypy analyses it."""
     if isinstance(callee, SuperExpr):
         return callee.name == "__init__"
-    return (
-        isinstance(callee, MemberExpr)
-        and callee.name == "__init__"
-        and isinstance(callee.expr, CallExpr)
-        and isinstance(callee.expr.callee, NameExpr)
-        and callee.expr.callee.name == "super"
-    )
+    return isinstance(callee, MemberExpr) and callee.name == "__init__" and is_super_call(callee.expr)
+
+
+def is_super_call(expr: Expression) -> bool:
+    """`super()` (or `super(Cls, self)`) as mypy's parser leaves it, before analysis."""
+    return isinstance(expr, CallExpr) and isinstance(expr.callee, NameExpr) and expr.callee.name == "super"
 
 
 def entered_parameters(func: FuncDef) -> list[str]:
