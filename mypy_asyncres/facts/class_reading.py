@@ -86,11 +86,13 @@ def _methods(defn: ClassDef) -> dict[str, tuple[FuncDef, str | None, bool]]:
     return found
 
 
-def _releases_through_base(defn: ClassDef, release_methods: frozenset[str]) -> bool:
+def _releases_through_base(
+    methods: dict[str, tuple[FuncDef, str | None, bool]], release_methods: frozenset[str]
+) -> bool:
     """Whether every release method the class defines calls a release method on `self`
     or on `super()` (`async def __aexit__(self, *exc): self.close()`, `def close(self):
     super().close(); ...`): what the base releases, it still releases."""
-    for name, (method, self_name, _) in _methods(defn).items():
+    for name, (method, self_name, _) in methods.items():
         if not is_owner_release_method(name, release_methods) or self_name is None:
             continue
         if not any(
@@ -345,15 +347,11 @@ def analyse_class(defn: ClassDef, release_methods: frozenset[str]) -> dict[str, 
                     flagged.setdefault(attr, set()).update(flags)
         if flagged and not opaque:
             owns_if = _owned_under_flag(methods, flagged)
-    if (
-        has_release
-        and forwards.get("__init__")
-        and forwards["__init__"][0][1] == SUPER_INIT
-        and not _releases_through_base(defn, release_methods)
-    ):
-        # A release method of its own that does not call the base's (`def close(self):
-        # pass`) decides what it releases, not the base's.
-        del forwards["__init__"]
+        init_forwards = forwards.get("__init__")
+        if init_forwards and init_forwards[0][1] == SUPER_INIT and not _releases_through_base(methods, release_methods):
+            # A release method of its own that does not call the base's (`def close(self):
+            # pass`) decides what it releases, not the base's.
+            del forwards["__init__"]
     result: dict[str, Any] = {}
     released |= entered_fields
     if opaque:

@@ -65,16 +65,21 @@ def _scan(expr: Expression, parameters: set[str], found: list[Forward]) -> None:
     if not isinstance(expr, CallExpr):
         return
     callee = describe(expr.callee)
-    kept = tuple(
-        name for name, value in zip(expr.arg_names, expr.args)
-        if name is not None and isinstance(value, NameExpr) and value.name == "False"
-    )
+    kept = _passed_as_false(expr)
     for i, (arg, name) in enumerate(zip(expr.args, expr.arg_names)):
         if isinstance(arg, NameExpr) and arg.name in parameters:
             if callee:
                 found.append((arg.name, callee, argument_key(i, name), kept))
         else:
             _scan(arg, parameters, found)
+
+
+def _passed_as_false(call: CallExpr) -> tuple[str, ...]:
+    """The keywords a call passes as `False` (`connector_owner=False`)."""
+    return tuple(
+        name for name, value in zip(call.arg_names, call.args)
+        if name is not None and isinstance(value, NameExpr) and value.name == "False"
+    )
 
 
 # How a forward to the base class's constructor names its callee (rules/handoff.py).
@@ -100,10 +105,7 @@ def super_init_forwards(func: FuncDef) -> list[Forward]:
     for call in calls:
         if any(kind.is_star() for kind in call.arg_kinds):
             continue  # `super().__init__(*args, **kwargs)`: which goes where is not known
-        kept = tuple(
-            name for name, value in zip(call.arg_names, call.args)
-            if name is not None and isinstance(value, NameExpr) and value.name == "False"
-        )
+        kept = _passed_as_false(call)
         for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
             if isinstance(arg, NameExpr) and arg.name in parameters:
                 found.append((arg.name, SUPER_INIT, argument_key(i, name), kept))

@@ -59,5 +59,8 @@ def _set_after_init(defn: ClassDef) -> set[str]:
             self_name = stmt.arguments[0].variable.name
             for inner in statements_in(stmt.body.body):
                 if isinstance(inner, AssignmentStmt):
-                    found.update(a for a in map(lambda lv: self_attribute(lv, self_name), inner.lvalues) if a)
+                    for lvalue in inner.lvalues:
+                        attr = self_attribute(lvalue, self_name)
+                        if attr is not None:
+                            found.add(attr)
     return found

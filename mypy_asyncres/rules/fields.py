@@ -73,8 +73,12 @@ def _sets_attributes_itself(info: TypeInfo) -> bool:
     `__getattr__`: it keeps what is set on it as it likes (aioftp's `Connection` puts it
     in a dict of futures). (`SimpleNamespace` has no `__getattr__`: its attributes are
     plain ones.)"""
-    defined = {name for base in info.mro if base.fullname != "builtins.object" for name in base.names}
-    return "__setattr__" in defined and "__getattr__" in defined
+    return all(_defined_below_object(info, name) for name in ("__setattr__", "__getattr__"))
+
+
+def _defined_below_object(info: TypeInfo, name: str) -> bool:
+    holder = info.get_containing_type_info(name)
+    return holder is not None and holder.fullname != "builtins.object"
 
 
 def judge_field(

@@ -211,7 +211,7 @@ def releases_on_the_way_out(body: list[Statement], name: str) -> bool:
     that no statement before it can leave the block around (`return`, `raise`, `break`,
     `continue`, also inside an `if`)."""
     for stmt in body:
-        if releases([stmt], name) and not isinstance(stmt, (IfStmt, TryStmt, WithStmt, ForStmt)):
+        if not isinstance(stmt, (IfStmt, TryStmt, WithStmt, ForStmt)) and releases([stmt], name):
             return True
         if any(isinstance(s, (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)) for s in nested_statements(stmt)):
             return False
