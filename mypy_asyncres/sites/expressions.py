@@ -158,11 +158,12 @@ class ExpressionWalker:
                     self.expr(key, self.in_container(site))
                 self.expr(value, self.in_container(site))
         elif isinstance(e, (ListComprehension, SetComprehension)):
-            self.comprehension(e.generator, [e.generator.left_expr], site)
+            self.comprehension(e.generator, [e.generator.left_expr], site, eager=True)
         elif isinstance(e, GeneratorExpr):
-            self.comprehension(e, [e.left_expr], site)
+            # Lazy: each item reaches the consumer as it is created.
+            self.comprehension(e, [e.left_expr], site, eager=False)
         elif isinstance(e, DictionaryComprehension):
-            self.comprehension(e, [e.value] if e.key is None else [e.key, e.value], site)
+            self.comprehension(e, [e.value] if e.key is None else [e.key, e.value], site, eager=True)
         elif isinstance(e, LambdaExpr):
             self.function_body(e, [])
         elif isinstance(e, YieldExpr):
@@ -187,14 +188,18 @@ class ExpressionWalker:
         return self.site(Kind.CONTAINER)
 
     def comprehension(
-        self, e: GeneratorExpr | DictionaryComprehension, produced: list[Expression], site: Site
+        self, e: GeneratorExpr | DictionaryComprehension, produced: list[Expression], site: Site, *, eager: bool
     ) -> None:
         for sequence, conditions in zip(e.sequences, e.condlists):
             self.expr(sequence, self.site(Kind.EXPRESSION))
             for cond in conditions:
                 self.expr(cond, self.site(Kind.EXPRESSION))
+        item_site = self.in_container(site)
+        if eager and item_site.kind in _KEPT_BY_CONTAINER:
+            # The container is kept or released only once every item is created.
+            item_site = self.site(Kind.COMPREHENSION, site.detail)
         for item in produced:
-            self.expr(item, self.in_container(site))
+            self.expr(item, item_site)
 
     def call(self, e: CallExpr, site: Site, awaited: Site | None) -> None:
         if e.analyzed is not None:
