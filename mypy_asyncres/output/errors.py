@@ -143,24 +143,6 @@ def used_before_handoff(resource: str, name: str, stored: bool) -> str:
     return f'{resource} bound to "{name}" is used before it is {how}: if that raises, it is never released'
 
 
-def created_by_comprehension(resource: str) -> str:
-    return (
-        f"{resource} is created by a comprehension: if a later item raises, "
-        "those created before it are never released"
-    )
-
-
-def enter_each_note(statement: str, closing: bool = False) -> str:
-    """statement: how the resource is entered, "" for one that cannot be; closing: its exit
-    does not release it."""
-    if not statement:
-        return 'Create them in a "for" loop inside the "try" that releases them, appending each as it is created'
-    item = f"{closing_wrapper(statement)}(...)" if closing else "..."
-    if statement == "async with":
-        return f'Enter each in an exit stack as it is created: "await stack.enter_async_context({item})"'
-    return f'Enter each in an exit stack as it is created: "stack.enter_context({item})"'
-
-
 def guard_uses_note(name: str) -> str:
     return f'Release "{name}" in "except BaseException:" around those uses (then re-raise), or hand it on first'
 

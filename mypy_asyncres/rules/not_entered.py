@@ -157,8 +157,6 @@ def _judge_close_only(
     """A resource that cannot be entered (`await asyncpg.connect()`): the `finally` of the
     `try` right after it is the one correct place to release it."""
     kind = site.kind
-    if kind is Kind.COMPREHENSION:
-        return Finding(errors.RESOURCE_NOT_ENTERED, errors.created_by_comprehension(name), errors.enter_each_note(""))
     if kind in ENTERED or kind in _RETURNED or kind in _HANDLED_BEFORE_CLOSE:
         # Entering it is mypy's own error; returned, it is the caller's, which cannot
         # declare it as a resource: quiet.
@@ -211,13 +209,6 @@ def judge(
         return Finding(errors.RESOURCE_NEEDS_CLOSING, errors.needs_closing(name, statement))
     if kind in _QUIET or (kind is Kind.PASSED and site.callee in OWNING_CALLEES):
         return None
-    if kind is Kind.COMPREHENSION:
-        # (Also in __enter__: when an item raises, __exit__ does not run.)
-        return Finding(
-            errors.RESOURCE_NOT_ENTERED,
-            errors.created_by_comprehension(name),
-            errors.enter_each_note(statement, closing=not exit_releases),
-        )
     if kind is Kind.CHAINED and (
         site.detail in RELEASE_CALLS
         or site.detail in CONSUMING_METHODS

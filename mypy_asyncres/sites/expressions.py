@@ -158,12 +158,11 @@ class ExpressionWalker:
                     self.expr(key, self.in_container(site))
                 self.expr(value, self.in_container(site))
         elif isinstance(e, (ListComprehension, SetComprehension)):
-            self.comprehension(e.generator, [e.generator.left_expr], site, eager=True)
+            self.comprehension(e.generator, [e.generator.left_expr], site)
         elif isinstance(e, GeneratorExpr):
-            # Lazy: each item reaches the consumer as it is created.
-            self.comprehension(e, [e.left_expr], site, eager=False)
+            self.comprehension(e, [e.left_expr], site)
         elif isinstance(e, DictionaryComprehension):
-            self.comprehension(e, [e.value] if e.key is None else [e.key, e.value], site, eager=True)
+            self.comprehension(e, [e.value] if e.key is None else [e.key, e.value], site)
         elif isinstance(e, LambdaExpr):
             self.function_body(e, [])
         elif isinstance(e, YieldExpr):
@@ -188,18 +187,14 @@ class ExpressionWalker:
         return self.site(Kind.CONTAINER)
 
     def comprehension(
-        self, e: GeneratorExpr | DictionaryComprehension, produced: list[Expression], site: Site, *, eager: bool
+        self, e: GeneratorExpr | DictionaryComprehension, produced: list[Expression], site: Site
     ) -> None:
         for sequence, conditions in zip(e.sequences, e.condlists):
             self.expr(sequence, self.site(Kind.EXPRESSION))
             for cond in conditions:
                 self.expr(cond, self.site(Kind.EXPRESSION))
-        item_site = self.in_container(site)
-        if eager and item_site.kind in _KEPT_BY_CONTAINER:
-            # The container is kept or released only once every item is created.
-            item_site = self.site(Kind.COMPREHENSION, site.detail)
         for item in produced:
-            self.expr(item, item_site)
+            self.expr(item, self.in_container(site))
 
     def call(self, e: CallExpr, site: Site, awaited: Site | None) -> None:
         if e.analyzed is not None:

@@ -47,9 +47,6 @@ class Kind(enum.Enum):
     DISCARDED = "discarded"
     PASSED = "passed as an argument"
     CONTAINER = "put in a container"
-    # An item of a list, set or dict comprehension that is kept or released as a whole:
-    # the items created before one whose creation raises are lost with the container.
-    COMPREHENSION = "created by a comprehension"
     CHAINED = "used directly"
     YIELDED = "yielded"
     DECORATOR = "used as a decorator"
