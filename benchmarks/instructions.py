@@ -14,8 +14,8 @@ sides run two at a time). Needs valgrind. Not a test.
 
 The copies are checked in one fixed folder (--work): the hash seed is fixed, but the
 paths are strings hashed into mypy's sets, so a folder of another name changes the order
-of mypy's work, and with it the count of mypy alone by up to ~0.25 % (a random
-temporary folder gave 43.34 G and 43.44 G for the same mypy alone).
+of mypy's work and with it the counts (by more than the budget's margin): compare counts
+taken in the same folder.
 """
 
 from __future__ import annotations
